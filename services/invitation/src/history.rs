@@ -1,0 +1,213 @@
+//! A connection's history: what happened to it, in order. Fed by this service's own actions and
+//! by events from the other services (emails sent or failed, record errors).
+
+use crate::schema::{connections, history};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use shared::consumer::Handler;
+use shared::error::HandlerError;
+use shared::ids::OrgId;
+use shared::message::Envelope;
+use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
+use uuid::Uuid;
+
+/// The kinds of history entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub enum Kind {
+    StatusChanged,
+    EmailSent,
+    EmailFailed,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::StatusChanged => "StatusChanged",
+            Kind::EmailSent => "EmailSent",
+            Kind::EmailFailed => "EmailFailed",
+        }
+    }
+}
+
+/// One entry to add.
+pub struct NewEntry {
+    pub connection_id: Uuid,
+    pub kind: Kind,
+    pub summary: String,
+    pub detail: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+    /// The event it was made from; a second entry from the same event is ignored.
+    pub source_message_id: Option<Uuid>,
+}
+
+pub async fn record(conn: &mut AsyncPgConnection, entry: NewEntry) -> QueryResult<()> {
+    diesel::insert_into(history::table)
+        .values((
+            history::connection_id.eq(entry.connection_id),
+            history::kind.eq(entry.kind.as_str()),
+            history::summary.eq(entry.summary),
+            history::detail.eq(entry.detail),
+            history::occurred_at.eq(entry.occurred_at),
+            history::source_message_id.eq(entry.source_message_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An entry, as the API shows it.
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+pub struct EntryView {
+    pub id: i64,
+    pub connection_id: Uuid,
+    /// `StatusChanged`, `EmailSent`, `EmailFailed`, ...
+    pub kind: String,
+    pub summary: String,
+    pub detail: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Entries of one connection, oldest first, after the entry `after` (a cursor).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    connection_id: Uuid,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<EntryView>> {
+    history::table
+        .filter(history::connection_id.eq(connection_id))
+        .filter(history::id.gt(after.unwrap_or(0)))
+        .order(history::id)
+        .limit(limit)
+        .select((
+            history::id,
+            history::connection_id,
+            history::kind,
+            history::summary,
+            history::detail,
+            history::occurred_at,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Whether `org` is one of the connection's two sides.
+async fn belongs_to(
+    conn: &mut AsyncPgConnection,
+    connection_id: Uuid,
+    org: OrgId,
+) -> QueryResult<bool> {
+    let found: i64 = connections::table
+        .filter(connections::id.eq(connection_id))
+        .filter(
+            connections::org_id
+                .eq(org.as_uuid())
+                .or(connections::partner_org_id.eq(org.as_uuid())),
+        )
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(found == 1)
+}
+
+/// An event about a connection must come from one of its sides; anything else is refused.
+async fn checked_connection(
+    conn: &mut AsyncPgConnection,
+    connection_id: Option<shared::ids::ConnectionId>,
+    org: OrgId,
+) -> Result<Option<Uuid>, HandlerError> {
+    let Some(id) = connection_id.map(|c| c.as_uuid()) else {
+        return Ok(None);
+    };
+    if belongs_to(conn, id, org).await? {
+        Ok(Some(id))
+    } else {
+        Err(HandlerError::permanent(format!(
+            "connection {id} is not a connection of org {org}"
+        )))
+    }
+}
+
+/// `notification.email_sent.v1` becomes an `EmailSent` entry.
+pub struct EmailSentIntoHistory;
+
+impl Handler<EmailSentV1> for EmailSentIntoHistory {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        message: &'a Envelope<EmailSentV1>,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let email = &message.payload;
+            let Some(connection_id) =
+                checked_connection(conn, email.connection_id, message.org_id).await?
+            else {
+                return Ok(());
+            };
+            record(
+                conn,
+                NewEntry {
+                    connection_id,
+                    kind: Kind::EmailSent,
+                    summary: format!("Email \"{}\" sent to {}", email.subject, email.recipient),
+                    detail: serde_json::json!({
+                        "email_id": email.email_id,
+                        "email_kind": email.email_kind,
+                        "recipient": email.recipient,
+                        "subject": email.subject,
+                    }),
+                    occurred_at: email.sent_at,
+                    source_message_id: Some(message.message_id.as_uuid()),
+                },
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+/// `notification.email_failed.v1` becomes an `EmailFailed` entry.
+pub struct EmailFailedIntoHistory;
+
+impl Handler<EmailFailedV1> for EmailFailedIntoHistory {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        message: &'a Envelope<EmailFailedV1>,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let email = &message.payload;
+            let Some(connection_id) =
+                checked_connection(conn, email.connection_id, message.org_id).await?
+            else {
+                return Ok(());
+            };
+            record(
+                conn,
+                NewEntry {
+                    connection_id,
+                    kind: Kind::EmailFailed,
+                    summary: format!(
+                        "Email \"{}\" to {} failed: {}",
+                        email.subject, email.recipient, email.reason
+                    ),
+                    detail: serde_json::json!({
+                        "email_id": email.email_id,
+                        "email_kind": email.email_kind,
+                        "recipient": email.recipient,
+                        "subject": email.subject,
+                        "reason": email.reason,
+                    }),
+                    occurred_at: email.failed_at,
+                    source_message_id: Some(message.message_id.as_uuid()),
+                },
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}

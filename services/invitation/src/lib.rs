@@ -1,0 +1,54 @@
+//! The invitation service: connections between organizations and their lifecycle, invitation
+//! tokens, and each connection's history.
+//!
+//! It owns the `invitation` schema. It publishes `connection.*` events through the outbox and
+//! consumes `notification.*` events into the connection history.
+
+pub mod config;
+pub mod connection;
+pub mod history;
+pub mod routes;
+pub mod schema;
+pub mod token;
+
+pub use config::Config;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use shared::consumer::{ConsumerSpec, Handlers};
+use shared::service::{Platform, ServiceParts};
+use tokio_util::sync::CancellationToken;
+
+/// The service's name: its outbox rows, queues and logs carry it.
+pub const NAME: &str = "invitation";
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The service's routes, consumers and workers, for [`shared::service::serve`].
+pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
+    ServiceParts {
+        name: NAME,
+        router: routes::router(routes::AppState::new(platform, config)),
+        consumers: consumers(),
+        workers: Vec::new(),
+        publishes: true,
+    }
+}
+
+/// The service's consumers: `history` writes other services' events into connection histories.
+pub fn consumers() -> Vec<ConsumerSpec> {
+    vec![ConsumerSpec {
+        service: NAME,
+        name: "history",
+        handlers: Handlers::new()
+            .on(history::EmailSentIntoHistory)
+            .on(history::EmailFailedIntoHistory),
+    }]
+}
+
+/// Runs the service alone until `shutdown`.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let platform = Platform::new(config.common.clone())?;
+    let listener = shared::service::bind(&config.common).await?;
+    let parts = parts(&platform, &config);
+    shared::service::serve(platform, vec![parts], listener, shutdown).await
+}

@@ -1,0 +1,50 @@
+//! The notification service's configuration: [`shared::config::CommonConfig`] plus
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `SMTP_URL` | `smtp://127.0.0.1:1025` | the SMTP server (`smtp://`, `smtps://`, or `smtp://...?tls=required`; credentials in the URL) |
+//! | `SMTP_TIMEOUT_SECS` | `15` | the longest one whole send may take |
+//! | `SMTP_POOL_SIZE` | `4` | pooled SMTP connections |
+//! | `EMAIL_FROM` | `PartnerNet <no-reply@partnernet.localhost>` | the deployment's sender |
+//! | `EMAIL_DELIVERY_WORKERS` | `4` | emails sent at once |
+//! | `EMAIL_POLL_MS` | `200` | how often an idle delivery worker looks for due emails |
+
+use shared::config::{CommonConfig, ConfigError, Env, Secret, Source};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub common: CommonConfig,
+    pub smtp_url: Secret<String>,
+    pub smtp_timeout: Duration,
+    pub smtp_pool_size: u32,
+    pub default_from: String,
+    pub delivery_workers: usize,
+    pub poll: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&Env)
+    }
+
+    pub fn from_source(src: &impl Source) -> Result<Self, ConfigError> {
+        let default_from =
+            src.string_or("EMAIL_FROM", "PartnerNet <no-reply@partnernet.localhost>");
+        if default_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError {
+                name: "EMAIL_FROM".into(),
+                reason: format!("{default_from:?} is not a mailbox (Name <address>)"),
+            });
+        }
+        Ok(Self {
+            common: CommonConfig::from_source(src)?,
+            smtp_url: Secret::new(src.string_or("SMTP_URL", "smtp://127.0.0.1:1025")),
+            smtp_timeout: Duration::from_secs(src.parse_or("SMTP_TIMEOUT_SECS", 15)?),
+            smtp_pool_size: src.parse_or("SMTP_POOL_SIZE", 4)?,
+            default_from,
+            delivery_workers: src.parse_or("EMAIL_DELIVERY_WORKERS", 4)?,
+            poll: Duration::from_millis(src.parse_or("EMAIL_POLL_MS", 200)?),
+        })
+    }
+}

@@ -1,0 +1,132 @@
+//! The message contract, generated from the code: `partnernet asyncapi` prints
+//! `docs/asyncapi.yaml` (AsyncAPI 3.0): the events exchange, every work, retry and dead-letter
+//! queue, and the schema of every message.
+
+use crate::{AllConfig, all_consumers};
+use serde_json::{Map, Value, json};
+use shared::amqp::Topology;
+use shared::message::catalog;
+use std::collections::HashMap;
+
+pub fn document() -> anyhow::Result<Value> {
+    // Document the default deployment, whatever this process's environment says.
+    let config = AllConfig::from_source(&HashMap::<String, String>::new())?;
+    let common = &config.invitation.common;
+    let topology = Topology::new(&common.queue_prefix, common.retry.clone());
+    let consumers = all_consumers(&config)?;
+    let messages = catalog::all();
+
+    let mut channels = Map::new();
+    let mut operations = Map::new();
+    let mut components = Map::new();
+
+    let event_refs: Map<String, Value> = messages
+        .iter()
+        .map(|m| {
+            (
+                m.routing_key(),
+                json!({ "$ref": format!("#/components/messages/{}", m.routing_key()) }),
+            )
+        })
+        .collect();
+    channels.insert(
+        "events".into(),
+        json!({
+            "address": topology.events_exchange(),
+            "description": "Domain events. Routing key: `<kind>.v<version>`. Every message is persistent and published with confirms.",
+            "messages": event_refs,
+            "bindings": { "amqp": { "is": "routingKey", "exchange": { "name": topology.events_exchange(), "type": "topic", "durable": true, "autoDelete": false, "vhost": "/" } } }
+        }),
+    );
+    for m in &messages {
+        components.insert(
+            m.routing_key(),
+            json!({
+                "name": m.routing_key(),
+                "title": m.kind,
+                "summary": m.description,
+                "contentType": "application/json",
+                "payload": m.schema,
+                "x-publisher": m.publisher,
+                "bindings": { "amqp": { "messageType": m.routing_key(), "deliveryMode": 2 } }
+            }),
+        );
+        operations.insert(
+            format!("publish.{}", m.routing_key()),
+            json!({
+                "action": "send",
+                "summary": format!("The {} service publishes {}.", m.publisher, m.routing_key()),
+                "channel": { "$ref": "#/channels/events" },
+                "messages": [{ "$ref": format!("#/channels/events/messages/{}", m.routing_key()) }]
+            }),
+        );
+    }
+    let mut services: Vec<&str> = Vec::new();
+    for consumer in &consumers {
+        if !services.contains(&consumer.service) {
+            services.push(consumer.service);
+        }
+        let keys = consumer.handlers.routing_keys();
+        let refs: Map<String, Value> = keys
+            .iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    json!({ "$ref": format!("#/components/messages/{k}") }),
+                )
+            })
+            .collect();
+        for queue in topology.describe_consumer(consumer.service, consumer.name) {
+            let is_work = !queue.name.contains(".retry");
+            channels.insert(
+                queue.name.clone(),
+                json!({
+                    "address": queue.name,
+                    "description": queue.description,
+                    "messages": refs,
+                    "bindings": { "amqp": { "is": "queue", "queue": { "name": queue.name, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/" } } }
+                }),
+            );
+            if is_work {
+                operations.insert(
+                    format!("consume.{}", queue.name),
+                    json!({
+                        "action": "receive",
+                        "summary": format!("Bound to: {}. Failed messages wait in the retry queues, then go to {}.", keys.join(", "), topology.dead_letter_queue(consumer.service)),
+                        "channel": { "$ref": format!("#/channels/{}", queue.name) },
+                        "messages": keys.iter().map(|k| json!({ "$ref": format!("#/channels/{}/messages/{k}", queue.name) })).collect::<Vec<_>>()
+                    }),
+                );
+            }
+        }
+    }
+    for service in services {
+        let dead = topology.dead_letter_queue(service);
+        channels.insert(
+            dead.clone(),
+            json!({
+                "address": dead,
+                "description": format!("Dead letters of the {service} service (quorum). The body is the message as received; headers `x-death-reason`, `x-original-queue`, `x-original-routing-key`, `x-attempt`, `x-failed-at` say why and from where."),
+                "bindings": { "amqp": { "is": "queue", "queue": { "name": dead, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/" } } }
+            }),
+        );
+    }
+    Ok(json!({
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "PartnerNet messages",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Every message is a JSON envelope: `message_id`, `type`, `version`, `occurred_at`, `org_id`, `correlation_id`, `traceparent`, `payload`. Names shown use the default QUEUE_PREFIX `partnernet`. Retry delays shown are the defaults (RETRY_* variables)."
+        },
+        "defaultContentType": "application/json",
+        "servers": { "rabbitmq": { "host": "localhost:5672", "protocol": "amqp", "protocolVersion": "0-9-1" } },
+        "channels": channels,
+        "operations": operations,
+        "components": { "messages": components }
+    }))
+}
+
+/// The document as committed.
+pub fn render() -> anyhow::Result<String> {
+    Ok(serde_yaml::to_string(&document()?)?)
+}

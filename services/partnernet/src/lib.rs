@@ -1,0 +1,82 @@
+//! The `partnernet` operator CLI, as a library so tests drive the same code:
+//! migrations, orgs and keys, serving one or all services, the generated contracts.
+
+pub mod asyncapi;
+
+pub mod openapi;
+
+use diesel_migrations::EmbeddedMigrations;
+use shared::config::ConfigError;
+use shared::service::{Platform, ServiceParts};
+use tokio_util::sync::CancellationToken;
+
+/// Every migration set, in the order they must run: the runtime's, then each service's.
+pub fn all_migrations() -> Vec<EmbeddedMigrations> {
+    vec![
+        shared::db::MIGRATIONS,
+        invitation::MIGRATIONS,
+        notification::MIGRATIONS,
+        sharing::MIGRATIONS,
+        sync::MIGRATIONS,
+    ]
+}
+
+/// The configuration of all four services, read from one environment.
+#[derive(Debug, Clone)]
+pub struct AllConfig {
+    pub invitation: invitation::Config,
+    pub notification: notification::Config,
+    pub sharing: sharing::Config,
+    pub sync: sync::Config,
+}
+
+impl AllConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            invitation: invitation::Config::from_env()?,
+            notification: notification::Config::from_env()?,
+            sharing: sharing::Config::from_env()?,
+            sync: sync::Config::from_env()?,
+        })
+    }
+
+    pub fn from_source(src: &impl shared::config::Source) -> Result<Self, ConfigError> {
+        let common = shared::config::CommonConfig::from_source(src)?;
+        Ok(Self {
+            invitation: invitation::Config::from_source(src)?,
+            notification: notification::Config::from_source(src)?,
+            sharing: sharing::Config {
+                common: common.clone(),
+            },
+            sync: sync::Config { common },
+        })
+    }
+}
+
+/// The parts of all four services, to serve in one process.
+pub fn all_parts(platform: &Platform, config: &AllConfig) -> anyhow::Result<Vec<ServiceParts>> {
+    Ok(vec![
+        invitation::parts(platform, &config.invitation),
+        notification::parts(platform, &config.notification)?,
+        sharing::parts(platform, &config.sharing),
+        sync::parts(platform, &config.sync),
+    ])
+}
+
+/// Every consumer of every service (for documentation: builds no connection).
+pub fn all_consumers(config: &AllConfig) -> anyhow::Result<Vec<shared::consumer::ConsumerSpec>> {
+    let mut consumers = invitation::consumers();
+    consumers.extend(notification::consumers(&config.notification)?);
+    Ok(consumers)
+}
+
+/// Runs all four services in one process, on one port, until `shutdown`.
+pub async fn serve_all(
+    config: AllConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let platform = Platform::new(config.invitation.common.clone())?;
+    let parts = all_parts(&platform, &config)?;
+    shared::service::serve(platform, parts, listener, shutdown).await
+}

@@ -1,0 +1,157 @@
+//! `partnernet`: the operator CLI. `partnernet --help` lists the commands.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use partnernet::{AllConfig, all_migrations, asyncapi, openapi, serve_all};
+use shared::amqp::dead_letters;
+use shared::config::CommonConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "partnernet",
+    version,
+    about = "Operate PartnerNet: migrate, manage orgs, serve, inspect."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply every pending database migration (run once per deployment, before the services).
+    Migrate,
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Run one service, or all four in one process on one port.
+    Serve {
+        #[arg(value_enum)]
+        service: Service,
+    },
+    /// Print the OpenAPI document (docs/openapi.json).
+    Openapi,
+    /// Print the AsyncAPI document (docs/asyncapi.yaml).
+    Asyncapi,
+    /// Dead letters of a service.
+    DeadLetters {
+        #[command(subcommand)]
+        command: DeadLetterCommand,
+    },
+    /// Exit 0 if the URL answers 2xx (container health checks).
+    Probe { url: String },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an org with its Connection User and an API key holding every scope.
+    /// Prints the key once; only its hash is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeadLetterCommand {
+    /// Show dead letters (they stay in the queue).
+    List {
+        service: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Send dead letters back to the queues they came from.
+    Replay {
+        service: String,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Service {
+    Invitation,
+    Sharing,
+    Sync,
+    Notification,
+    All,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let common = CommonConfig::from_env()?;
+    shared::telemetry::init(common.log_format);
+    match cli.command {
+        Command::Migrate => {
+            let applied =
+                shared::db::run_migrations(common.database_url.expose(), all_migrations()).await?;
+            println!("{} migration(s) applied", applied.len());
+            for version in applied {
+                println!("  {version}");
+            }
+        }
+        Command::Org {
+            command: OrgCommand::Create { name },
+        } => {
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
+            let org = shared::identity::create_org(&mut conn, &name).await?;
+            println!("org_id:  {}", org.org_id);
+            println!("api_key: {}", org.api_key);
+            println!("Keep the key now: it is not stored and cannot be shown again.");
+        }
+        Command::Serve { service } => {
+            let shutdown = shared::shutdown::on_signal();
+            match service {
+                Service::Invitation => {
+                    invitation::run(invitation::Config::from_env()?, shutdown).await?
+                }
+                Service::Notification => {
+                    notification::run(notification::Config::from_env()?, shutdown).await?
+                }
+                Service::Sharing => sharing::run(sharing::Config::from_env()?, shutdown).await?,
+                Service::Sync => sync::run(sync::Config::from_env()?, shutdown).await?,
+                Service::All => {
+                    let listener = shared::service::bind(&common).await?;
+                    serve_all(AllConfig::from_env()?, listener, shutdown).await?
+                }
+            }
+        }
+        Command::Openapi => print!("{}", openapi::render()?),
+        Command::Asyncapi => print!("{}", asyncapi::render()?),
+        Command::DeadLetters { command } => {
+            let topology = shared::amqp::Topology::new(&common.queue_prefix, common.retry.clone());
+            match command {
+                DeadLetterCommand::List { service, limit } => {
+                    let letters =
+                        dead_letters::list(common.amqp_url.expose(), &topology, &service, limit)
+                            .await?;
+                    println!("{}", serde_json::to_string_pretty(&letters)?);
+                }
+                DeadLetterCommand::Replay { service, limit } => {
+                    let n =
+                        dead_letters::replay(common.amqp_url.expose(), &topology, &service, limit)
+                            .await?;
+                    println!("{n} message(s) replayed");
+                }
+            }
+        }
+        Command::Probe { url } => {
+            let response = reqwest::Client::new()
+                .get(&url)
+                .timeout(std::time::Duration::from_secs(3))
+                .send()
+                .await
+                .with_context(|| format!("requesting {url}"))?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "{url} answered {}",
+                response.status()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,2 @@
+-- The sharing service's schema; its tables come with the issues that build the service.
+CREATE SCHEMA IF NOT EXISTS sharing;

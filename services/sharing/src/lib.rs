@@ -1,0 +1,45 @@
+//! The sharing service: published and subscribed objects and fields, field mappings, connection
+//! templates, forwarded records and their statuses.
+//!
+//! Today it owns the `sharing` schema and runs with the shared runtime (health, readiness,
+//! metrics, graceful shutdown); its routes and consumers come with the sharing issues.
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use shared::config::{CommonConfig, ConfigError};
+use shared::service::{Platform, ServiceParts};
+use tokio_util::sync::CancellationToken;
+
+pub const NAME: &str = "sharing";
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The sharing service's configuration: [`CommonConfig`] only, for now.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub common: CommonConfig,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            common: CommonConfig::from_env()?,
+        })
+    }
+}
+
+pub fn parts(_platform: &Platform, _config: &Config) -> ServiceParts {
+    ServiceParts {
+        name: NAME,
+        router: axum::Router::new(),
+        consumers: Vec::new(),
+        workers: Vec::new(),
+        publishes: false,
+    }
+}
+
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let platform = Platform::new(config.common.clone())?;
+    let listener = shared::service::bind(&config.common).await?;
+    let parts = parts(&platform, &config);
+    shared::service::serve(platform, vec![parts], listener, shutdown).await
+}

@@ -1,0 +1,8 @@
+//! Runs the sharing service alone. Configuration: see `shared::config`.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = sharing::Config::from_env()?;
+    shared::telemetry::init(config.common.log_format);
+    sharing::run(config, shared::shutdown::on_signal()).await
+}

@@ -1,0 +1,8 @@
+//! Runs the sync service alone. Configuration: see `shared::config`.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = sync::Config::from_env()?;
+    shared::telemetry::init(config.common.log_format);
+    sync::run(config, shared::shutdown::on_signal()).await
+}

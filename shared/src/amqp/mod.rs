@@ -1,0 +1,13 @@
+//! RabbitMQ: the topology (declared in one place), connections whose every call is bounded by
+//! a timeout, and publishing with confirms.
+
+mod connection;
+pub mod dead_letters;
+mod headers;
+mod publisher;
+mod topology;
+
+pub use connection::{BROKER_CALL_TIMEOUT, connect, timed};
+pub use headers::{Headers, header_i64, header_str};
+pub use publisher::{ConfirmedChannel, PublishError, Publisher, envelope_properties};
+pub use topology::{QueueDoc, Topology};

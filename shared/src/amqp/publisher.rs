@@ -1,0 +1,245 @@
+use super::connection::{connect, timed};
+use super::headers::Headers;
+use super::topology::Topology;
+use crate::message::{Envelope, EnvelopeHead, Message};
+use lapin::Confirmation;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Connection};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// No queue is bound for the routing key: the message would be lost.
+    #[error("unroutable: no queue bound for {exchange}/{routing_key}")]
+    Unroutable {
+        exchange: String,
+        routing_key: String,
+    },
+    #[error("the broker refused the message (nack) for {routing_key}")]
+    Nacked { routing_key: String },
+    #[error(transparent)]
+    Broker(#[from] anyhow::Error),
+}
+
+/// A channel in confirm mode. Every publish is `mandatory`, persistent, and waits for its confirm.
+pub struct ConfirmedChannel {
+    channel: Channel,
+}
+
+impl ConfirmedChannel {
+    pub async fn open(connection: &Connection) -> anyhow::Result<Self> {
+        let channel = timed("opening a channel", connection.create_channel()).await?;
+        timed(
+            "enabling publisher confirms",
+            channel.confirm_select(ConfirmSelectOptions::default()),
+        )
+        .await?;
+        Ok(Self { channel })
+    }
+
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    /// Publishes one message and waits for the broker to take responsibility for it.
+    pub async fn publish(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), PublishError> {
+        self.publish_many(exchange, &[(routing_key, body, properties)])
+            .await
+    }
+
+    /// Publishes several messages, then waits for all their confirms (pipelined).
+    pub async fn publish_many(
+        &self,
+        exchange: &str,
+        messages: &[(&str, &[u8], BasicProperties)],
+    ) -> Result<(), PublishError> {
+        let mut pending = Vec::with_capacity(messages.len());
+        for (routing_key, body, properties) in messages {
+            let confirm = timed(
+                "publishing",
+                self.channel.basic_publish(
+                    exchange.into(),
+                    (*routing_key).into(),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        immediate: false,
+                    },
+                    body,
+                    properties.clone().with_delivery_mode(2),
+                ),
+            )
+            .await?;
+            pending.push((routing_key, confirm));
+        }
+        for (routing_key, confirm) in pending {
+            match timed("waiting for a publisher confirm", confirm).await? {
+                Confirmation::Ack(None) => {}
+                Confirmation::Ack(Some(_returned)) => {
+                    return Err(PublishError::Unroutable {
+                        exchange: exchange.to_string(),
+                        routing_key: routing_key.to_string(),
+                    });
+                }
+                Confirmation::Nack(_) => {
+                    return Err(PublishError::Nacked {
+                        routing_key: routing_key.to_string(),
+                    });
+                }
+                Confirmation::NotRequested => {
+                    return Err(PublishError::Broker(anyhow::anyhow!(
+                        "channel is not in confirm mode"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// AMQP properties for an envelope body: persistent, JSON, ids and trace context.
+pub fn envelope_properties(head: &EnvelopeHead, app_id: &str) -> BasicProperties {
+    let timestamp = u64::try_from(head.occurred_at.timestamp()).unwrap_or_default();
+    BasicProperties::default()
+        .with_content_type("application/json".into())
+        .with_delivery_mode(2)
+        .with_message_id(head.message_id.to_string().into())
+        .with_correlation_id(head.correlation_id.to_string().into())
+        .with_type(head.routing_key().into())
+        .with_timestamp(timestamp)
+        .with_app_id(app_id.into())
+        .with_headers(
+            Headers::default()
+                .text("traceparent", &head.traceparent)
+                .into_table(),
+        )
+}
+
+struct Link {
+    connection: Connection,
+    channel: ConfirmedChannel,
+}
+
+/// A confirmed publisher that connects on first use and reconnects after any failure.
+#[derive(Clone)]
+pub struct Publisher {
+    url: Arc<String>,
+    name: Arc<String>,
+    link: Arc<Mutex<Option<Link>>>,
+}
+
+impl Publisher {
+    pub fn new(url: &str, name: &str) -> Self {
+        Self {
+            url: Arc::new(url.to_string()),
+            name: Arc::new(name.to_string()),
+            link: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Publishes envelope bodies (routing key, JSON body) to `exchange`, all confirmed.
+    pub async fn publish_batch(
+        &self,
+        exchange: &str,
+        batch: &[(String, Vec<u8>)],
+        app_id: &str,
+    ) -> Result<(), PublishError> {
+        let messages: Vec<(&str, &[u8], BasicProperties)> = batch
+            .iter()
+            .map(|(key, body)| {
+                let properties = EnvelopeHead::decode(body)
+                    .map(|head| envelope_properties(&head, app_id))
+                    .unwrap_or_default();
+                (key.as_str(), body.as_slice(), properties)
+            })
+            .collect();
+        let mut guard = self.link.lock().await;
+        let result = match self.ensure_link(&mut guard).await {
+            Ok(channel) => channel.publish_many(exchange, &messages).await,
+            Err(err) => Err(err),
+        };
+        Self::forget_link_after(&mut guard, &result);
+        result
+    }
+
+    /// Publishes raw bytes with the given properties (operators' tools, tests of bad input).
+    pub async fn publish_raw(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), PublishError> {
+        let mut guard = self.link.lock().await;
+        let result = match self.ensure_link(&mut guard).await {
+            Ok(channel) => {
+                channel
+                    .publish(exchange, routing_key, body, properties)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        Self::forget_link_after(&mut guard, &result);
+        result
+    }
+
+    /// Publishes a typed envelope to the events exchange, bypassing any outbox.
+    /// For messages that come from outside a service (the CLI, an org's own systems, tests).
+    pub async fn publish<M: Message>(
+        &self,
+        topology: &Topology,
+        envelope: &Envelope<M>,
+    ) -> Result<(), PublishError> {
+        let body = serde_json::to_vec(envelope).map_err(|e| PublishError::Broker(e.into()))?;
+        let properties = envelope_properties(&envelope.head(), &self.name);
+        self.publish_raw(
+            &topology.events_exchange(),
+            &M::routing_key(),
+            &body,
+            properties,
+        )
+        .await
+    }
+
+    async fn ensure_link<'g>(
+        &self,
+        slot: &'g mut Option<Link>,
+    ) -> Result<&'g ConfirmedChannel, PublishError> {
+        if slot
+            .as_ref()
+            .is_none_or(|link| !link.connection.status().connected())
+        {
+            let connection = connect(&self.url, &self.name).await?;
+            let channel = ConfirmedChannel::open(&connection).await?;
+            *slot = Some(Link {
+                connection,
+                channel,
+            });
+        }
+        slot.as_ref()
+            .map(|link| &link.channel)
+            .ok_or_else(|| PublishError::Broker(anyhow::anyhow!("no channel")))
+    }
+
+    /// After a broker error the channel may be dead or in an unknown state: start afresh.
+    fn forget_link_after<T>(slot: &mut Option<Link>, result: &Result<T, PublishError>) {
+        if matches!(
+            result,
+            Err(PublishError::Broker(_) | PublishError::Nacked { .. })
+        ) {
+            *slot = None;
+        }
+    }
+
+    pub async fn close(&self) {
+        if let Some(link) = self.link.lock().await.take() {
+            let _ = timed("closing", link.connection.close(200, "bye".into())).await;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+use super::problem::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::DeserializeOwned;
+
+/// Like `axum::Json`, but a bad body gets a problem+json answer naming the field at fault.
+#[derive(Debug, Clone)]
+pub struct ValidJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::malformed(e.body_text()))?;
+        parse(&bytes).map(ValidJson)
+    }
+}
+
+/// Deserializes `bytes`, turning serde's error into the field it is about.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::malformed(inner.to_string());
+        }
+        let message = inner.to_string();
+        let field = match missing_field(&message) {
+            Some(missing) if path == "." => missing.to_string(),
+            Some(missing) => format!("{path}.{missing}"),
+            None => path,
+        };
+        // serde appends " at line L column C"; the field name says more.
+        let detail = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        ApiError::invalid_field(field, detail)
+    })
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Invite {
+        contact: Contact,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Contact {
+        name: String,
+        email: String,
+    }
+
+    #[test]
+    fn a_missing_nested_field_is_named_by_its_path() {
+        let err = parse::<Invite>(br#"{"contact": {"name": "Ann"}}"#).expect_err("invalid");
+        assert_eq!(err.problem().field.as_deref(), Some("contact.email"));
+        assert_eq!(err.status().as_u16(), 422);
+    }
+
+    #[test]
+    fn a_wrong_type_is_named_by_its_path() {
+        let err =
+            parse::<Invite>(br#"{"contact": {"name": 7, "email": "a@b.c"}}"#).expect_err("invalid");
+        assert_eq!(err.problem().field.as_deref(), Some("contact.name"));
+    }
+
+    #[test]
+    fn broken_json_is_a_400() {
+        let err = parse::<Invite>(b"{not json").expect_err("invalid");
+        assert_eq!(err.status().as_u16(), 400);
+    }
+}

@@ -1,0 +1,17 @@
+//! HTTP pieces every service uses: errors as `application/problem+json`, a JSON extractor that
+//! names the offending field, API-key authentication, and the operational routes.
+
+mod auth;
+mod json;
+mod ops;
+mod problem;
+mod query;
+
+pub use auth::{Auth, require_scope};
+pub use json::ValidJson;
+pub use ops::{OpsState, ops_router};
+pub use problem::{ApiError, Problem};
+pub use query::ValidQuery;
+
+/// No request body may be larger than this (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -1,0 +1,44 @@
+//! The inbox: which messages a consumer has already handled.
+//!
+//! [`record`] runs in the same transaction as the handler's effect, so either both commit or
+//! neither does; a redelivered message then finds its row and is acknowledged without effect.
+
+use crate::ids::MessageId;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+diesel::table! {
+    messaging.inbox (consumer, message_id) {
+        consumer -> Text,
+        message_id -> Uuid,
+        handled_at -> Timestamptz,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxOutcome {
+    /// First time: run the handler.
+    New,
+    /// Handled before: acknowledge and do nothing.
+    AlreadyHandled,
+}
+
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    consumer_name: &str,
+    id: MessageId,
+) -> QueryResult<InboxOutcome> {
+    let inserted = diesel::insert_into(inbox::table)
+        .values((
+            inbox::consumer.eq(consumer_name),
+            inbox::message_id.eq(id.as_uuid()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(if inserted == 1 {
+        InboxOutcome::New
+    } else {
+        InboxOutcome::AlreadyHandled
+    })
+}

@@ -1,0 +1,53 @@
+//! The list of every message type, for the AsyncAPI document and for tests that check it.
+
+use super::{Envelope, Message, events};
+
+/// What the AsyncAPI document says of one message type.
+#[derive(Debug, Clone)]
+pub struct MessageDoc {
+    pub kind: &'static str,
+    pub version: u32,
+    pub description: &'static str,
+    /// The service that publishes it.
+    pub publisher: &'static str,
+    /// JSON schema of the whole envelope with this payload.
+    pub schema: serde_json::Value,
+}
+
+impl MessageDoc {
+    pub fn routing_key(&self) -> String {
+        super::routing_key(self.kind, self.version)
+    }
+}
+
+fn doc<M: Message>(publisher: &'static str) -> MessageDoc {
+    MessageDoc {
+        kind: M::KIND,
+        version: M::VERSION,
+        description: M::DESCRIPTION,
+        publisher,
+        schema: inline_schema::<Envelope<M>>(),
+    }
+}
+
+/// A self-contained JSON schema (no `$defs`), so it can sit inside another document.
+fn inline_schema<T: schemars::JsonSchema>() -> serde_json::Value {
+    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+    }
+    schema
+}
+
+/// Every message type PartnerNet publishes or accepts.
+pub fn all() -> Vec<MessageDoc> {
+    vec![
+        doc::<events::connection::InvitationSentV1>("invitation"),
+        doc::<events::notification::EmailSentV1>("notification"),
+        doc::<events::notification::EmailFailedV1>("notification"),
+    ]
+}

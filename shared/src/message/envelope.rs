@@ -1,0 +1,116 @@
+use super::{Message, traceparent};
+use crate::ids::{CorrelationId, MessageId, OrgId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The wire format of every message: metadata, then the typed payload.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Envelope<M> {
+    /// Unique per message; a redelivery carries the same id.
+    pub message_id: MessageId,
+    /// The payload's kind, e.g. `connection.invitation_sent`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The payload's schema version.
+    pub version: u32,
+    /// When the fact happened (not when it was published).
+    pub occurred_at: DateTime<Utc>,
+    /// The organization the message is about and addressed to.
+    pub org_id: OrgId,
+    /// Shared by every message caused by the same request.
+    pub correlation_id: CorrelationId,
+    /// W3C trace context.
+    pub traceparent: String,
+    pub payload: M,
+}
+
+impl<M: Message> Envelope<M> {
+    /// A message that starts a new chain (a request, a timer).
+    pub fn new(org_id: OrgId, payload: M) -> Self {
+        Self {
+            message_id: MessageId::new(),
+            kind: M::KIND.to_string(),
+            version: M::VERSION,
+            occurred_at: Utc::now(),
+            org_id,
+            correlation_id: CorrelationId::new(),
+            traceparent: traceparent::new_traceparent(),
+            payload,
+        }
+    }
+
+    /// A message caused by `cause`: same correlation id, same trace.
+    pub fn caused_by(org_id: OrgId, payload: M, cause: &EnvelopeHead) -> Self {
+        Self {
+            correlation_id: cause.correlation_id,
+            traceparent: traceparent::child_of(&cause.traceparent),
+            ..Self::new(org_id, payload)
+        }
+    }
+
+    pub fn head(&self) -> EnvelopeHead {
+        EnvelopeHead {
+            message_id: self.message_id,
+            kind: self.kind.clone(),
+            version: self.version,
+            occurred_at: self.occurred_at,
+            org_id: self.org_id,
+            correlation_id: self.correlation_id,
+            traceparent: self.traceparent.clone(),
+        }
+    }
+
+    /// Decodes a body known to hold an `M`, checking kind and version.
+    pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
+        let head = EnvelopeHead::decode(body)?;
+        if head.kind != M::KIND || head.version != M::VERSION {
+            return Err(DecodeError::UnexpectedType {
+                expected: super::routing_key(M::KIND, M::VERSION),
+                found: super::routing_key(&head.kind, head.version),
+            });
+        }
+        serde_json::from_slice(body).map_err(|e| DecodeError::BadPayload {
+            message_type: super::routing_key(M::KIND, M::VERSION),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// The envelope without its payload: enough to route, log and deduplicate.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvelopeHead {
+    pub message_id: MessageId,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub occurred_at: DateTime<Utc>,
+    pub org_id: OrgId,
+    pub correlation_id: CorrelationId,
+    pub traceparent: String,
+}
+
+impl EnvelopeHead {
+    pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
+        serde_json::from_slice(body).map_err(|e| DecodeError::BadEnvelope(e.to_string()))
+    }
+
+    pub fn routing_key(&self) -> String {
+        super::routing_key(&self.kind, self.version)
+    }
+}
+
+/// Why a body could not be turned into a message. Always permanent: it goes to dead letters.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not a PartnerNet envelope: {0}")]
+    BadEnvelope(String),
+    #[error("no handler here for message type {0}")]
+    UnknownType(String),
+    #[error("expected message type {expected}, found {found}")]
+    UnexpectedType { expected: String, found: String },
+    #[error("payload of {message_type} does not match its schema: {reason}")]
+    BadPayload {
+        message_type: String,
+        reason: String,
+    },
+}

@@ -1,0 +1,36 @@
+//! Typed, versioned messages and the envelope that carries them.
+//!
+//! Every message on PartnerNet's exchanges is an [`Envelope`] around a payload type that
+//! implements [`Message`]. The payload type names its kind and version; the routing key is
+//! derived from them (`connection.invitation_sent.v1`). A change that is not backward compatible
+//! gets a new type with a new version, published beside the old one until no one reads it.
+
+pub mod catalog;
+mod envelope;
+pub mod events;
+mod traceparent;
+
+pub use envelope::{DecodeError, Envelope, EnvelopeHead};
+pub use traceparent::new_traceparent;
+
+use schemars::JsonSchema;
+use serde::{Serialize, de::DeserializeOwned};
+
+/// A payload type that can travel in an [`Envelope`].
+pub trait Message: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
+    /// What happened, as `area.event` (`connection.invitation_sent`).
+    const KIND: &'static str;
+    /// The payload's schema version.
+    const VERSION: u32;
+    /// One sentence for the AsyncAPI document.
+    const DESCRIPTION: &'static str;
+
+    /// The routing key on the events exchange: `KIND.vVERSION`.
+    fn routing_key() -> String {
+        routing_key(Self::KIND, Self::VERSION)
+    }
+}
+
+pub fn routing_key(kind: &str, version: u32) -> String {
+    format!("{kind}.v{version}")
+}

@@ -1,0 +1,152 @@
+use anyhow::Context;
+use diesel::migration::MigrationSource;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::EmbeddedMigrations;
+use sha2::{Digest, Sha256};
+
+/// A database of its own for one test, cloned from a template migrated once per set of
+/// migrations. Dropped when the value is dropped.
+pub struct TestDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+/// Serialises template creation across test processes.
+const TEMPLATE_LOCK: i64 = 0x0070_6172_746e_6574; // "partnet" in ASCII
+
+impl TestDatabase {
+    pub async fn create(migrations: Vec<EmbeddedMigrations>) -> anyhow::Result<Self> {
+        let admin_url = super::admin_database_url();
+        let template = ensure_template(&admin_url, migrations).await?;
+        let name = format!("pn_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .context("connecting to the admin database")?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .await
+            .with_context(|| format!("cloning {template}"))?;
+        Ok(Self {
+            url: with_database(&admin_url, &name),
+            name,
+            admin_url,
+        })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime: use a thread with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        let _ = dropped;
+    }
+}
+
+/// The template for this set of migrations, created and migrated if missing.
+async fn ensure_template(
+    admin_url: &str,
+    migrations: Vec<EmbeddedMigrations>,
+) -> anyhow::Result<String> {
+    let mut fingerprint = Sha256::new();
+    for set in &migrations {
+        let found = MigrationSource::<diesel::pg::Pg>::migrations(set)
+            .map_err(|e| anyhow::anyhow!("reading migrations: {e}"))?;
+        for migration in found {
+            fingerprint.update(migration.name().to_string().as_bytes());
+        }
+    }
+    let digest: String = fingerprint
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let template = format!("pn_template_{digest}");
+
+    let mut admin = AsyncPgConnection::establish(admin_url)
+        .await
+        .context("connecting to the admin database")?;
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
+        .await?;
+    let result = async {
+        let exists: i64 = diesel_async::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+                .bind::<diesel::sql_types::Text, _>(&template),
+            &mut admin,
+        )
+        .await
+        .map(|row: crate::db::CountRow| row.n)?;
+        if exists == 0 {
+            // Build under another name and rename when complete: a crash never leaves a
+            // half-migrated template behind under the real name.
+            let building = format!("{template}_building");
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .await?;
+            admin
+                .batch_execute(&format!("CREATE DATABASE {building}"))
+                .await?;
+            crate::db::run_migrations(&with_database(admin_url, &building), migrations).await?;
+            admin
+                .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+                .await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
+        .await?;
+    result?;
+    Ok(template)
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority..].find('/') {
+        Some(slash) => &base[..authority + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}

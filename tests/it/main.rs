@@ -1,0 +1,11 @@
+//! End-to-end tests: every service in process, against real PostgreSQL, RabbitMQ and SMTP.
+//! Each test has its own database, queue prefix and SMTP server, so they run in parallel.
+
+mod broker_loss;
+mod contracts;
+mod dead_letters;
+mod http_errors;
+mod redelivery;
+mod retries;
+mod shutdown;
+mod walking_skeleton;

@@ -1,0 +1,63 @@
+use shared::testing::eventually;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tests::TestApp;
+use tests::probe::{self, AttemptLog, ProbeV1};
+
+const MESSAGES: i64 = 60;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_finishes_the_message_in_hand_and_a_restart_handles_the_rest_once() {
+    let app = TestApp::spawn().await;
+    probe::create_effects_table(&app).await;
+    let log = Arc::new(AttemptLog::default());
+    let (stop, handle) = app.spawn_parts(vec![probe::parts(log.clone())]);
+    let probes = (1..=MESSAGES)
+        .map(|n| ProbeV1 {
+            work_ms: 30,
+            ..ProbeV1::ok(n)
+        })
+        .collect();
+    probe::publish_all(&app, probes).await;
+    eventually(
+        "a few messages handled",
+        Duration::from_secs(20),
+        || async { (probe::effects(&app).await.len() >= 5).then_some(()) },
+    )
+    .await;
+
+    // The same token SIGTERM cancels.
+    stop.cancel();
+    handle.await.expect("joined").expect("a clean stop");
+    let after_stop = probe::effects(&app).await;
+    assert!(
+        after_stop.len() < MESSAGES as usize,
+        "stopped before the end"
+    );
+    // Every attempt that began, finished: nothing was cut off mid-transaction.
+    let begun: usize = (1..=MESSAGES).map(|n| log.attempts(n).len()).sum();
+    assert_eq!(begun, after_stop.len());
+
+    let (stop, handle) = app.spawn_parts(vec![probe::parts(log)]);
+    let effects = eventually(
+        "every message handled after the restart",
+        Duration::from_secs(30),
+        || async {
+            let effects = probe::effects(&app).await;
+            (effects.len() >= MESSAGES as usize).then_some(effects)
+        },
+    )
+    .await;
+    app.wait_idle().await;
+    let distinct: BTreeSet<i64> = effects.iter().copied().collect();
+    assert_eq!(distinct.len(), MESSAGES as usize);
+    assert_eq!(
+        probe::effects(&app).await.len(),
+        MESSAGES as usize,
+        "none applied twice"
+    );
+    stop.cancel();
+    let _ = handle.await;
+    app.stop().await;
+}

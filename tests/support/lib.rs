@@ -1,0 +1,9 @@
+//! Helpers for the end-to-end tests: the whole system in this process, on real PostgreSQL,
+//! RabbitMQ and SMTP, isolated per test (own database, own queue prefix, own SMTP port).
+
+pub mod amqp;
+pub mod app;
+pub mod email;
+pub mod probe;
+
+pub use app::{TestApp, TestOrg};
