@@ -56,6 +56,11 @@ pub async fn backlog(conn: &mut AsyncPgConnection, service: &str) -> QueryResult
         .await
 }
 
+/// The name under which a service's relay reports its health.
+pub fn component_name(service: &str) -> String {
+    format!("outbox relay {service}")
+}
+
 /// Publishes `service`'s outbox until shutdown. Errors are logged and retried after a pause.
 pub async fn relay(
     service: &'static str,
@@ -66,7 +71,7 @@ pub async fn relay(
     health: Health,
     shutdown: CancellationToken,
 ) {
-    let component = format!("outbox relay {service}");
+    let component = component_name(service);
     let mut pause = poll;
     while !shutdown.is_cancelled() {
         match relay_once(service, &pool, &publisher, &topology).await {

@@ -74,6 +74,10 @@ pub async fn serve(
     let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
     for part in parts {
         if part.publishes {
+            // Registered as down before the task runs: not ready until it has connected.
+            platform
+                .health
+                .set(&crate::outbox::component_name(part.name), false);
             let publisher = Publisher::new(
                 platform.config.amqp_url.expose(),
                 &format!("{} outbox relay", part.name),
@@ -96,6 +100,9 @@ pub async fn serve(
                 prefetch: platform.config.prefetch,
                 health: platform.health.clone(),
             };
+            platform
+                .health
+                .set(&consumer::component_name(&ctx, &spec), false);
             tasks.spawn(consumer::run(spec, ctx, shutdown.clone()));
         }
         for worker in part.workers {

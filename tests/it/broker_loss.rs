@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tests::TestApp;
-use tests::amqp::TestVhost;
+use tests::amqp::ChaosVhost;
 use tests::probe::{self, AttemptLog, ProbeV1};
 
 const MESSAGES: i64 = 300;
@@ -12,7 +12,7 @@ const PREFETCH: u32 = 10;
 #[tokio::test(flavor = "multi_thread")]
 async fn consumers_come_back_with_their_prefetch_when_the_broker_closes_every_connection_and_nothing_is_lost_or_doubled()
  {
-    let vhost = TestVhost::create();
+    let vhost = ChaosVhost::ensure();
     let url = vhost.amqp_url.clone();
     let app = TestApp::spawn_with(|env| {
         env.insert("AMQP_URL".into(), url);
@@ -37,7 +37,7 @@ async fn consumers_come_back_with_their_prefetch_when_the_broker_closes_every_co
             (probe::effects(&app).await.len() >= 50).then_some(())
         })
         .await;
-        vhost.close_all_connections();
+        vhost.close_all_connections().await;
     };
     tokio::join!(publishing, chaos);
 

@@ -1,5 +1,5 @@
 use crate::TestApp;
-use lapin::options::QueueDeclareOptions;
+use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
 use shared::amqp::{connect, timed};
 
@@ -41,32 +41,43 @@ pub async fn queue_depth(amqp_url: &str, queue: &str) -> Option<u32> {
     Some(declared.map(|q| q.message_count()).unwrap_or(0))
 }
 
-/// A RabbitMQ virtual host of the test's own, so that closing "all connections" touches no other
-/// test. Created and deleted with `rabbitmqctl`.
-pub struct TestVhost {
-    pub name: String,
+/// The virtual host where tests may close every connection without touching other tests.
+/// It is created once and kept: RabbitMQ 3.10 can take minutes to delete a vhost, blocking its
+/// queues meanwhile. Only one test uses it (see `.config/nextest.toml`).
+pub struct ChaosVhost {
+    pub name: &'static str,
     pub amqp_url: String,
 }
 
-impl TestVhost {
-    pub fn create() -> Self {
-        let name = shared::testing::unique_prefix();
-        rabbitmqctl(&["add_vhost", &name]);
-        rabbitmqctl(&["set_permissions", "-p", &name, "guest", ".*", ".*", ".*"]);
+impl ChaosVhost {
+    pub fn ensure() -> Self {
+        let name = "partnernet-chaos";
+        if !rabbitmqctl(&["list_vhosts", "--quiet", "--no-table-headers", "name"])
+            .lines()
+            .any(|line| line.trim() == name)
+        {
+            rabbitmqctl(&["add_vhost", name]);
+        }
+        rabbitmqctl(&["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
         Self {
-            amqp_url: format!("amqp://guest:guest@127.0.0.1:5672/{name}"),
             name,
+            amqp_url: format!("amqp://guest:guest@127.0.0.1:5672/{name}"),
         }
     }
 
     /// `rabbitmqctl close_all_connections` for this vhost.
-    pub fn close_all_connections(&self) {
-        rabbitmqctl(&[
-            "close_all_connections",
-            "-p",
-            &self.name,
-            "test: the broker drops every connection",
-        ]);
+    pub async fn close_all_connections(&self) {
+        let name = self.name;
+        tokio::task::spawn_blocking(move || {
+            rabbitmqctl(&[
+                "close_all_connections",
+                "-p",
+                name,
+                "test: the broker drops every connection",
+            ])
+        })
+        .await
+        .expect("rabbitmqctl ran");
     }
 
     /// `(queue, prefetch)` of every consumer on this vhost.
@@ -74,7 +85,7 @@ impl TestVhost {
         rabbitmqctl(&[
             "list_consumers",
             "-p",
-            &self.name,
+            self.name,
             "--quiet",
             "--no-table-headers",
             "queue_name",
@@ -91,12 +102,35 @@ impl TestVhost {
     }
 }
 
-impl Drop for TestVhost {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("rabbitmqctl")
-            .args(["delete_vhost", &self.name])
-            .output();
+/// Deletes the app's exchange and every queue it declared, so test runs leave nothing behind.
+pub async fn delete_app_topology(app: &TestApp) {
+    let Ok(connection) = connect(app.amqp_url(), "test clean-up").await else {
+        return;
+    };
+    let Ok(channel) = timed("channel", connection.create_channel()).await else {
+        return;
+    };
+    let topology = app.topology();
+    let mut queues = app_queues(app);
+    for service in ["invitation", "notification", crate::probe::SERVICE] {
+        queues.push(topology.dead_letter_queue(service));
     }
+    for queue in queues {
+        let _ = timed(
+            "deleting a queue",
+            channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()),
+        )
+        .await;
+    }
+    let _ = timed(
+        "deleting the exchange",
+        channel.exchange_delete(
+            topology.events_exchange().as_str().into(),
+            ExchangeDeleteOptions::default(),
+        ),
+    )
+    .await;
+    let _ = connection.close(200, "clean".into()).await;
 }
 
 fn rabbitmqctl(args: &[&str]) -> String {

@@ -210,6 +210,7 @@ impl TestApp {
             let _ = server.await;
         }
         self.publisher.close().await;
+        crate::amqp::delete_app_topology(&self).await;
     }
 }
 

@@ -11,7 +11,7 @@ mod handlers;
 mod runner;
 
 pub use handlers::{Handler, Handlers};
-pub use runner::{ConsumerContext, run};
+pub use runner::{ConsumerContext, component_name, run};
 
 /// One consumer of a service: a work queue bound to the events its handlers take.
 pub struct ConsumerSpec {

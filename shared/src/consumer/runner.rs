@@ -19,10 +19,16 @@ pub struct ConsumerContext {
     pub health: Health,
 }
 
+/// The name under which a consumer reports its health.
+pub fn component_name(ctx: &ConsumerContext, spec: &ConsumerSpec) -> String {
+    format!("consumer {}", ctx.topology.work_queue(spec.service, spec.name))
+}
+
 /// Consumes until `shutdown`, rebuilding the connection after any failure.
+/// Reports "down" at once, so the process is not ready before the consumer is consuming.
 pub async fn run(spec: ConsumerSpec, ctx: ConsumerContext, shutdown: CancellationToken) {
     let queue = ctx.topology.work_queue(spec.service, spec.name);
-    let component = format!("consumer {queue}");
+    let component = component_name(&ctx, &spec);
     let mut pause = Duration::from_millis(100);
     while !shutdown.is_cancelled() {
         match session(&spec, &ctx, &shutdown, &component).await {
