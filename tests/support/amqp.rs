@@ -133,8 +133,14 @@ pub async fn delete_app_topology(app: &TestApp) {
     let _ = connection.close(200, "clean".into()).await;
 }
 
+/// Runs `rabbitmqctl`, or the command in `RABBITMQCTL` (e.g. `docker compose exec -T rabbitmq
+/// rabbitmqctl` when the broker runs in a container).
 fn rabbitmqctl(args: &[&str]) -> String {
-    let output = std::process::Command::new("rabbitmqctl")
+    let command = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_string());
+    let mut words = command.split_whitespace();
+    let program = words.next().unwrap_or("rabbitmqctl");
+    let output = std::process::Command::new(program)
+        .args(words)
         .args(args)
         .output()
         .expect("rabbitmqctl runs (the tests need it on PATH)");
