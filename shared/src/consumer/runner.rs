@@ -21,7 +21,10 @@ pub struct ConsumerContext {
 
 /// The name under which a consumer reports its health.
 pub fn component_name(ctx: &ConsumerContext, spec: &ConsumerSpec) -> String {
-    format!("consumer {}", ctx.topology.work_queue(spec.service, spec.name))
+    format!(
+        "consumer {}",
+        ctx.topology.work_queue(spec.service, spec.name)
+    )
 }
 
 /// Consumes until `shutdown`, rebuilding the connection after any failure.

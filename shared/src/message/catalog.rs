@@ -45,9 +45,19 @@ fn inline_schema<T: schemars::JsonSchema>() -> serde_json::Value {
 
 /// Every message type PartnerNet publishes or accepts.
 pub fn all() -> Vec<MessageDoc> {
+    use events::{connection, notification, sharing, sync};
     vec![
-        doc::<events::connection::InvitationSentV1>("invitation"),
-        doc::<events::notification::EmailSentV1>("notification"),
-        doc::<events::notification::EmailFailedV1>("notification"),
+        doc::<connection::InvitationSentV1>("invitation"),
+        doc::<connection::InvitationResentV1>("invitation"),
+        doc::<connection::InvitationCancelledV1>("invitation"),
+        doc::<connection::InvitationAcceptedV1>("invitation"),
+        doc::<connection::InvitationDeclinedV1>("invitation"),
+        doc::<connection::ConnectionDeactivatedV1>("invitation"),
+        doc::<notification::EmailSentV1>("notification"),
+        doc::<notification::EmailFailedV1>("notification"),
+        doc::<sharing::PublicationsChangedV1>("sharing"),
+        doc::<sharing::RecordsForwardedV1>("sharing"),
+        doc::<sharing::RecordAcceptFailedV1>("sharing"),
+        doc::<sync::SyncUpdateFailedV1>("sync"),
     ]
 }

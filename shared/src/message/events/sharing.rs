@@ -1,0 +1,91 @@
+//! Events published by the sharing service. Defined ahead of the service so their consumers
+//! (connection history, emails) can be built and tested by publishing them.
+
+use super::Recipient;
+use crate::ids::ConnectionId;
+use crate::message::Message;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The fields published for one object changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PublishedObjectChange {
+    /// The object's API name (`Account`, `Invoice__c`).
+    pub object: String,
+    pub fields_added: Vec<String>,
+    pub fields_removed: Vec<String>,
+}
+
+/// An org changed what it publishes to a connection. Addressed to the publishing org; the
+/// partner's owner gets an "Update Connection" email and both histories record it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PublicationsChangedV1 {
+    pub connection_id: ConnectionId,
+    pub publisher_org_name: String,
+    /// Who is told on the partner's side.
+    pub partner: Recipient,
+    pub objects_published: Vec<String>,
+    pub objects_unpublished: Vec<String>,
+    pub changes: Vec<PublishedObjectChange>,
+}
+
+impl Message for PublicationsChangedV1 {
+    const KIND: &'static str = "sharing.publications_changed";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "An organization changed the objects or fields it publishes to a connection.";
+}
+
+/// A record sent over a connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ForwardedRecord {
+    pub object: String,
+    pub record_id: String,
+    /// The record's display name.
+    pub name: String,
+}
+
+/// Records were forwarded to a connection. Addressed to the forwarding org.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RecordsForwardedV1 {
+    pub connection_id: ConnectionId,
+    pub sender_org_name: String,
+    /// Who is told on the receiving side.
+    pub recipient: Recipient,
+    /// Whether the forward asked for an email.
+    pub send_email: bool,
+    /// Only the records this connection had never received before: an email names only these.
+    pub new_records: Vec<ForwardedRecord>,
+}
+
+impl Message for RecordsForwardedV1 {
+    const KIND: &'static str = "sharing.records_forwarded";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "Records were forwarded to a partner over a connection.";
+}
+
+/// How a record failed to be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum AcceptMode {
+    ByHand,
+    Automatically,
+}
+
+/// Accepting a forwarded record failed (a validation rule or trigger refused it). Addressed to
+/// the accepting org; its connection history records the error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RecordAcceptFailedV1 {
+    pub connection_id: ConnectionId,
+    pub mode: AcceptMode,
+    pub object: String,
+    pub record_id: String,
+    pub error: String,
+    pub failed_at: DateTime<Utc>,
+}
+
+impl Message for RecordAcceptFailedV1 {
+    const KIND: &'static str = "sharing.record_accept_failed";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "Accepting a forwarded record failed, by hand or automatically.";
+}
