@@ -8,6 +8,8 @@
 //! | `EMAIL_FROM` | `PartnerNet <no-reply@partnernet.localhost>` | the deployment's sender |
 //! | `EMAIL_DELIVERY_WORKERS` | `4` | emails sent at once |
 //! | `EMAIL_POLL_MS` | `200` | how often an idle delivery worker looks for due emails |
+//! | `DIGEST_PERIOD_MS` | `900000` | sync failures of a connection are gathered this long into one email |
+//! | `DIGEST_POLL_MS` | `5000` | how often the digest worker looks for due digests |
 
 use shared::config::{CommonConfig, ConfigError, Env, Secret, Source};
 use std::time::Duration;
@@ -21,6 +23,8 @@ pub struct Config {
     pub default_from: String,
     pub delivery_workers: usize,
     pub poll: Duration,
+    pub digest_period: Duration,
+    pub digest_poll: Duration,
 }
 
 impl Config {
@@ -45,6 +49,8 @@ impl Config {
             default_from,
             delivery_workers: src.parse_or("EMAIL_DELIVERY_WORKERS", 4)?,
             poll: Duration::from_millis(src.parse_or("EMAIL_POLL_MS", 200)?),
+            digest_period: Duration::from_millis(src.parse_or("DIGEST_PERIOD_MS", 900_000)?),
+            digest_poll: Duration::from_millis(src.parse_or("DIGEST_POLL_MS", 5_000)?),
         })
     }
 }

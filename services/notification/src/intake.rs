@@ -1,17 +1,132 @@
-//! Events in, emails out: each handler renders its email kind into a row of the email outbox.
-//! The row commits with the inbox row, so a redelivered event queues nothing twice.
+//! Events in, emails out. Each event type that asks for an email says which kind, to whom, and
+//! with which values ([`AsksForEmail`]); one handler renders it with the org's template (or the
+//! default) and queues it in the email outbox, in the transaction of the inbox row, so a
+//! redelivered event queues nothing twice.
 
 use crate::schema::emails;
+use crate::sender;
 use crate::templates::{Rendered, Templates};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
 use shared::consumer::Handler;
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, EmailId, MessageId, OrgId};
-use shared::message::Envelope;
-use shared::message::events::connection::InvitationSentV1;
+use shared::message::events::Recipient;
+use shared::message::events::connection::{
+    ConnectionDeactivatedV1, InvitationAcceptedV1, InvitationCancelledV1, InvitationDeclinedV1,
+    InvitationResentV1, InvitationSentV1,
+};
+use shared::message::events::sharing::{PublicationsChangedV1, RecordsForwardedV1};
+use shared::message::{Envelope, Message};
 use std::sync::Arc;
+
+/// One email an event asks for.
+pub struct EmailRequest {
+    pub kind: &'static str,
+    pub connection_id: Option<ConnectionId>,
+    pub recipient: Recipient,
+    /// Named in the layout's footer ("on behalf of ...").
+    pub sender_org_name: String,
+    pub context: Value,
+}
+
+/// An event that asks for an email (or, by returning `None`, decides it needs none).
+pub trait AsksForEmail: Message {
+    fn email(&self, links: &Links) -> Option<EmailRequest>;
+}
+
+/// Links into PartnerNet, built from `PUBLIC_BASE_URL`.
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub base_url: String,
+}
+
+impl Links {
+    pub fn connection(&self, id: ConnectionId) -> String {
+        format!("{}/connections/{id}", self.base_url)
+    }
+}
+
+/// What every email handler needs.
+pub struct Intake {
+    pub templates: Arc<Templates>,
+    /// The deployment's sender (`Name <address>`).
+    pub default_from: String,
+    pub links: Links,
+}
+
+/// Turns any [`AsksForEmail`] event into a queued email.
+pub struct EmailOnEvent(pub Arc<Intake>);
+
+impl<M: AsksForEmail> Handler<M> for EmailOnEvent {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        message: &'a Envelope<M>,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let Some(request) = message.payload.email(&self.0.links) else {
+                return Ok(());
+            };
+            queue_rendered(conn, &self.0, message.org_id, message.message_id, request)
+                .await
+                .map(|_| ())
+        })
+    }
+}
+
+/// Renders `request` with the org's template and sender, and queues it. Returns the email's id,
+/// or `None` when the same email was queued before.
+pub async fn queue_rendered(
+    conn: &mut AsyncPgConnection,
+    intake: &Intake,
+    org_id: OrgId,
+    source_message_id: MessageId,
+    mut request: EmailRequest,
+) -> Result<Option<EmailId>, HandlerError> {
+    if let Some(map) = request.context.as_object_mut() {
+        map.insert("sender_org_name".into(), json!(request.sender_org_name));
+    }
+    let custom = sender::custom_template(conn, org_id, request.kind).await?;
+    let rendered = match intake
+        .templates
+        .render(request.kind, custom.as_ref(), &request.context)
+    {
+        Ok(rendered) => rendered,
+        // The org's template was checked when saved; if it fails now, the default still informs.
+        Err(problem) if custom.is_some() => {
+            tracing::warn!(kind = request.kind, %problem, "org template failed; default used");
+            intake
+                .templates
+                .render(request.kind, None, &request.context)
+                .map_err(|p| HandlerError::permanent(format!("{} template: {p}", request.kind)))?
+        }
+        Err(problem) => {
+            return Err(HandlerError::permanent(format!(
+                "{} template: {problem}",
+                request.kind
+            )));
+        }
+    };
+    let org_sender = sender::load(conn, org_id).await?;
+    let from = sender::choose(&intake.default_from, org_sender.as_ref());
+    queue_email(
+        conn,
+        NewEmail {
+            org_id,
+            connection_id: request.connection_id,
+            kind: request.kind,
+            recipient: &request.recipient.email,
+            from_header: &from.from,
+            reply_to: from.reply_to.as_deref(),
+            rendered,
+            source_message_id,
+        },
+    )
+    .await
+}
 
 /// An email to queue.
 pub struct NewEmail<'a> {
@@ -29,16 +144,17 @@ pub struct NewEmail<'a> {
 pub async fn queue_email(
     conn: &mut AsyncPgConnection,
     email: NewEmail<'_>,
-) -> Result<(), HandlerError> {
+) -> Result<Option<EmailId>, HandlerError> {
     if email.recipient.parse::<lettre::Address>().is_err() {
         return Err(HandlerError::permanent(format!(
             "recipient of the {} email is not a valid address",
             email.kind
         )));
     }
-    diesel::insert_into(emails::table)
+    let id = EmailId::new();
+    let inserted = diesel::insert_into(emails::table)
         .values((
-            emails::id.eq(EmailId::new().as_uuid()),
+            emails::id.eq(id.as_uuid()),
             emails::org_id.eq(email.org_id.as_uuid()),
             emails::connection_id.eq(email.connection_id.map(|c| c.as_uuid())),
             emails::kind.eq(email.kind),
@@ -53,56 +169,153 @@ pub async fn queue_email(
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
-    Ok(())
+    Ok((inserted == 1).then_some(id))
 }
 
-fn render(
-    templates: &Templates,
-    kind: &str,
-    context: &serde_json::Value,
-) -> Result<Rendered, HandlerError> {
-    templates
-        .render(kind, context)
-        .map_err(|e| HandlerError::permanent(format!("the {kind} template cannot render: {e}")))
+fn date(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%-d %B %Y").to_string()
 }
 
-/// `connection.invitation_sent.v1`: the invitation email, to the invited contact.
-pub struct InvitationEmail {
-    pub templates: Arc<Templates>,
-    /// The deployment's sender (`Name <address>`).
-    pub sender: String,
+fn contact(name: &str, email: &str) -> Recipient {
+    Recipient {
+        name: name.to_string(),
+        email: email.to_string(),
+    }
 }
 
-impl Handler<InvitationSentV1> for InvitationEmail {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<InvitationSentV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let invitation = &message.payload;
-            let context = serde_json::json!({
-                "inviter_org_name": invitation.inviter_org_name,
-                "sender_org_name": invitation.inviter_org_name,
-                "contact_name": invitation.contact_name,
-                "accept_url": invitation.accept_url,
-                "expires_on": invitation.expires_at.format("%-d %B %Y").to_string(),
-            });
-            let rendered = render(&self.templates, "invitation", &context)?;
-            queue_email(
-                conn,
-                NewEmail {
-                    org_id: message.org_id,
-                    connection_id: Some(invitation.connection_id),
-                    kind: "invitation",
-                    recipient: &invitation.contact_email,
-                    from_header: &self.sender,
-                    reply_to: None,
-                    rendered,
-                    source_message_id: message.message_id,
-                },
-            )
-            .await
+impl AsksForEmail for InvitationSentV1 {
+    fn email(&self, _links: &Links) -> Option<EmailRequest> {
+        Some(EmailRequest {
+            kind: "invitation",
+            connection_id: Some(self.connection_id),
+            recipient: contact(&self.contact_name, &self.contact_email),
+            sender_org_name: self.inviter_org_name.clone(),
+            context: json!({
+                "inviter_org_name": self.inviter_org_name,
+                "contact_name": self.contact_name,
+                "accept_url": self.accept_url,
+                "expires_on": date(&self.expires_at),
+            }),
+        })
+    }
+}
+
+impl AsksForEmail for InvitationResentV1 {
+    fn email(&self, _links: &Links) -> Option<EmailRequest> {
+        Some(EmailRequest {
+            kind: "invitation_resent",
+            connection_id: Some(self.connection_id),
+            recipient: contact(&self.contact_name, &self.contact_email),
+            sender_org_name: self.inviter_org_name.clone(),
+            context: json!({
+                "inviter_org_name": self.inviter_org_name,
+                "contact_name": self.contact_name,
+                "accept_url": self.accept_url,
+                "expires_on": date(&self.expires_at),
+            }),
+        })
+    }
+}
+
+impl AsksForEmail for InvitationCancelledV1 {
+    fn email(&self, _links: &Links) -> Option<EmailRequest> {
+        Some(EmailRequest {
+            kind: "invitation_cancelled",
+            connection_id: Some(self.connection_id),
+            recipient: contact(&self.contact_name, &self.contact_email),
+            sender_org_name: self.inviter_org_name.clone(),
+            context: json!({
+                "inviter_org_name": self.inviter_org_name,
+                "contact_name": self.contact_name,
+            }),
+        })
+    }
+}
+
+fn answer_email(
+    kind: &'static str,
+    answer: &shared::message::events::connection::InvitationAnswer,
+    links: &Links,
+) -> EmailRequest {
+    EmailRequest {
+        kind,
+        connection_id: Some(answer.connection_id),
+        recipient: answer.owner.clone(),
+        sender_org_name: answer.partner_org_name.clone(),
+        context: json!({
+            "partner_org_name": answer.partner_org_name,
+            "owner_name": answer.owner.name,
+            "response_date": date(&answer.response_date),
+            "connection_url": links.connection(answer.connection_id),
+        }),
+    }
+}
+
+impl AsksForEmail for InvitationAcceptedV1 {
+    fn email(&self, links: &Links) -> Option<EmailRequest> {
+        Some(answer_email("invitation_accepted", &self.0, links))
+    }
+}
+
+impl AsksForEmail for InvitationDeclinedV1 {
+    fn email(&self, links: &Links) -> Option<EmailRequest> {
+        Some(answer_email("invitation_declined", &self.0, links))
+    }
+}
+
+impl AsksForEmail for ConnectionDeactivatedV1 {
+    fn email(&self, links: &Links) -> Option<EmailRequest> {
+        Some(EmailRequest {
+            kind: "connection_deactivated",
+            connection_id: Some(self.connection_id),
+            recipient: self.notify.clone(),
+            sender_org_name: self.deactivated_by_org_name.clone(),
+            context: json!({
+                "deactivated_by_org_name": self.deactivated_by_org_name,
+                "recipient_name": self.notify.name,
+                "deactivated_on": date(&self.deactivated_at),
+                "connection_url": links.connection(self.connection_id),
+            }),
+        })
+    }
+}
+
+impl AsksForEmail for PublicationsChangedV1 {
+    fn email(&self, links: &Links) -> Option<EmailRequest> {
+        Some(EmailRequest {
+            kind: "connection_updated",
+            connection_id: Some(self.connection_id),
+            recipient: self.partner.clone(),
+            sender_org_name: self.publisher_org_name.clone(),
+            context: json!({
+                "publisher_org_name": self.publisher_org_name,
+                "recipient_name": self.partner.name,
+                "objects_published": self.objects_published,
+                "objects_unpublished": self.objects_unpublished,
+                "changes": self.changes,
+                "connection_url": links.connection(self.connection_id),
+            }),
+        })
+    }
+}
+
+impl AsksForEmail for RecordsForwardedV1 {
+    /// Only when the forward asked for an email, and only for records new to the recipient.
+    fn email(&self, links: &Links) -> Option<EmailRequest> {
+        if !self.send_email || self.new_records.is_empty() {
+            return None;
+        }
+        Some(EmailRequest {
+            kind: "records_forwarded",
+            connection_id: Some(self.connection_id),
+            recipient: self.recipient.clone(),
+            sender_org_name: self.sender_org_name.clone(),
+            context: json!({
+                "sender_org_name": self.sender_org_name,
+                "recipient_name": self.recipient.name,
+                "records": self.new_records,
+                "connection_url": links.connection(self.connection_id),
+            }),
         })
     }
 }

@@ -21,3 +21,49 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    notification.templates (org_id, kind) {
+        org_id -> Uuid,
+        kind -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification.senders (org_id) {
+        org_id -> Uuid,
+        from_name -> Text,
+        from_address -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification.verified_domains (org_id, domain) {
+        org_id -> Uuid,
+        domain -> Text,
+        verified_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification.digest_items (id) {
+        id -> Int8,
+        org_id -> Uuid,
+        connection_id -> Uuid,
+        owner_name -> Text,
+        owner_email -> Text,
+        object -> Text,
+        record_id -> Text,
+        record_name -> Text,
+        error -> Text,
+        attempts -> Int4,
+        failed_at -> Timestamptz,
+        received_at -> Timestamptz,
+        email_id -> Nullable<Uuid>,
+    }
+}

@@ -1,85 +1,237 @@
-//! Email templates: per kind a subject, a plain-text body and an HTML body over `base.html`.
+//! Email templates: per kind a subject, a plain-text body and an HTML body (over `base.html`).
+//! An org may replace any kind's set; the defaults ship in `templates/` beside this crate.
 //!
 //! Rendering is strict (an unknown variable is an error, not an empty string), HTML is
-//! auto-escaped, and each render has a fuel limit so no template can loop forever.
-//! Subjects are flattened to one line: a value can never add a header.
+//! auto-escaped, and each render has a fuel limit so no template can loop forever. Subjects are
+//! flattened to one line: a value can never add a header.
 
+use crate::kinds::{COMMON_VARIABLES, KINDS, Kind};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
-use serde::Serialize;
-
-/// The email kinds with a default template in the repository.
-pub const KINDS: &[&str] = &["invitation"];
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Instructions a single render may execute.
-const FUEL: u64 = 100_000;
+const FUEL: u64 = 200_000;
+
+/// The three sources of one kind's email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSet {
+    /// One line; line breaks in the result become spaces.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part; `{% extends "base.html" %}` gives the standard layout.
+    pub html: String,
+}
 
 /// A rendered email.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
 }
 
+/// Why a template set was refused: which part, where, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateProblem {
+    /// `subject`, `text` or `html`.
+    pub field: &'static str,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for TemplateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+macro_rules! default_set {
+    ($kind:literal) => {
+        TemplateSet {
+            subject: include_str!(concat!("../templates/", $kind, "/subject.txt")).to_string(),
+            text: include_str!(concat!("../templates/", $kind, "/body.txt")).to_string(),
+            html: include_str!(concat!("../templates/", $kind, "/body.html")).to_string(),
+        }
+    };
+}
+
+const BASE_LAYOUT: &str = include_str!("../templates/base.html");
+const PARTS: [(&str, &str); 3] = [
+    ("subject", "subject.txt"),
+    ("text", "body.txt"),
+    ("html", "body.html"),
+];
+
 pub struct Templates {
-    env: Environment<'static>,
+    defaults: HashMap<&'static str, TemplateSet>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::defaults()
+    }
 }
 
 impl Templates {
-    /// The default templates shipped in the repository.
-    pub fn defaults() -> anyhow::Result<Self> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_fuel(Some(FUEL));
-        env.set_auto_escape_callback(|name| {
-            if name.ends_with(".html") {
-                AutoEscape::Html
-            } else {
-                AutoEscape::None
-            }
-        });
-        env.set_formatter(escape_html_minimally);
-        env.add_template("base.html", include_str!("../templates/base.html"))?;
-        env.add_template(
-            "invitation/subject.txt",
-            include_str!("../templates/invitation/subject.txt"),
-        )?;
-        env.add_template(
-            "invitation/body.txt",
-            include_str!("../templates/invitation/body.txt"),
-        )?;
-        env.add_template(
-            "invitation/body.html",
-            include_str!("../templates/invitation/body.html"),
-        )?;
-        Ok(Self { env })
+    /// The default templates shipped in the repository (a test checks each one validates).
+    pub fn defaults() -> Self {
+        let defaults = HashMap::from([
+            ("invitation", default_set!("invitation")),
+            ("invitation_resent", default_set!("invitation_resent")),
+            ("invitation_cancelled", default_set!("invitation_cancelled")),
+            ("invitation_accepted", default_set!("invitation_accepted")),
+            ("invitation_declined", default_set!("invitation_declined")),
+            (
+                "connection_deactivated",
+                default_set!("connection_deactivated"),
+            ),
+            ("connection_updated", default_set!("connection_updated")),
+            ("records_forwarded", default_set!("records_forwarded")),
+            ("sync_failures", default_set!("sync_failures")),
+        ]);
+        Self { defaults }
     }
 
-    /// Renders `kind` with `context`.
+    pub fn default_set(&self, kind: &str) -> Option<&TemplateSet> {
+        self.defaults.get(kind)
+    }
+
+    /// Renders `kind` from the org's `custom` set, or the default one.
     pub fn render(
         &self,
         kind: &str,
-        context: &impl Serialize,
-    ) -> Result<Rendered, minijinja::Error> {
+        custom: Option<&TemplateSet>,
+        context: &serde_json::Value,
+    ) -> Result<Rendered, TemplateProblem> {
+        let set = match custom.or_else(|| self.default_set(kind)) {
+            Some(set) => set,
+            None => {
+                return Err(TemplateProblem {
+                    field: "kind",
+                    line: None,
+                    reason: format!("no template for email kind {kind}"),
+                });
+            }
+        };
+        let env = environment(set)?;
         let context = minijinja::Value::from_serialize(context);
-        let subject = self
-            .env
-            .get_template(&format!("{kind}/subject.txt"))?
-            .render(&context)?;
-        let text = self
-            .env
-            .get_template(&format!("{kind}/body.txt"))?
-            .render(&context)?;
-        let html = self
-            .env
-            .get_template(&format!("{kind}/body.html"))?
-            .render(&context)?;
+        let mut out = [String::new(), String::new(), String::new()];
+        for (slot, (field, name)) in out.iter_mut().zip(PARTS) {
+            *slot = env
+                .get_template(name)
+                .and_then(|t| t.render(&context))
+                .map_err(|e| problem(field, &e))?;
+        }
+        let [subject, text, html] = out;
         Ok(Rendered {
             subject: one_line(&subject),
             text,
             html,
         })
     }
+
+    /// Checks an org's set for `kind` before it is saved: it parses, uses only the kind's
+    /// variables, and renders with sample values.
+    pub fn validate(&self, kind: &Kind, set: &TemplateSet) -> Result<(), TemplateProblem> {
+        for (field, source, max) in [
+            ("subject", &set.subject, 1_000),
+            ("text", &set.text, 100_000),
+            ("html", &set.html, 200_000),
+        ] {
+            if source.trim().is_empty() || source.len() > max {
+                return Err(TemplateProblem {
+                    field,
+                    line: None,
+                    reason: format!("must have 1 to {max} characters"),
+                });
+            }
+        }
+        let env = environment(set)?;
+        for (field, name) in PARTS {
+            let template = env.get_template(name).map_err(|e| problem(field, &e))?;
+            let mut unknown: Vec<String> = template
+                .undeclared_variables(false)
+                .into_iter()
+                .filter(|v| {
+                    !kind.variables.contains(&v.as_str()) && !COMMON_VARIABLES.contains(&v.as_str())
+                })
+                .collect();
+            unknown.sort();
+            if let Some(variable) = unknown.first() {
+                let source = match field {
+                    "subject" => &set.subject,
+                    "text" => &set.text,
+                    _ => &set.html,
+                };
+                return Err(TemplateProblem {
+                    field,
+                    line: line_of(source, variable),
+                    reason: format!(
+                        "unknown variable `{variable}`; the {} email offers: {}",
+                        kind.name,
+                        kind.variables
+                            .iter()
+                            .chain(COMMON_VARIABLES)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        self.render(kind.name, Some(set), &(kind.sample)())
+            .map(|_| ())
+    }
+
+    /// Every kind with a default.
+    pub fn kinds(&self) -> impl Iterator<Item = &'static Kind> {
+        KINDS.iter()
+    }
+}
+
+fn environment(set: &TemplateSet) -> Result<Environment<'static>, TemplateProblem> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(escape_html_minimally);
+    env.add_template("base.html", BASE_LAYOUT)
+        .map_err(|e| problem("html", &e))?;
+    for ((field, name), source) in PARTS.into_iter().zip([&set.subject, &set.text, &set.html]) {
+        env.add_template_owned(name, source.clone())
+            .map_err(|e| problem(field, &e))?;
+    }
+    Ok(env)
+}
+
+fn problem(field: &'static str, err: &minijinja::Error) -> TemplateProblem {
+    TemplateProblem {
+        field,
+        line: err.line(),
+        reason: err
+            .detail()
+            .map(|d| format!("{}: {d}", err.kind()))
+            .unwrap_or_else(|| err.kind().to_string()),
+    }
+}
+
+fn line_of(source: &str, word: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| line.contains(word))
+        .map(|index| index + 1)
 }
 
 /// Escapes `& < > " '` in HTML templates and nothing else: minijinja's default also escapes
@@ -120,6 +272,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds;
     use serde_json::json;
 
     fn invitation(org: &str) -> serde_json::Value {
@@ -133,10 +286,19 @@ mod tests {
     }
 
     #[test]
+    fn every_default_template_validates_with_its_sample() {
+        let t = Templates::defaults();
+        for kind in kinds::KINDS {
+            let set = t.default_set(kind.name).expect("a default for every kind");
+            assert_eq!(t.validate(kind, set), Ok(()), "{}", kind.name);
+        }
+    }
+
+    #[test]
     fn html_values_are_escaped_and_text_is_not() {
-        let t = Templates::defaults().expect("defaults parse");
+        let t = Templates::defaults();
         let r = t
-            .render("invitation", &invitation("<script>alert(1)</script>"))
+            .render("invitation", None, &invitation("<script>alert(1)</script>"))
             .expect("renders");
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<script>"));
@@ -149,9 +311,13 @@ mod tests {
 
     #[test]
     fn a_value_cannot_break_the_subject_into_headers() {
-        let t = Templates::defaults().expect("defaults parse");
+        let t = Templates::defaults();
         let r = t
-            .render("invitation", &invitation("Acme\r\nBcc: evil@example.com"))
+            .render(
+                "invitation",
+                None,
+                &invitation("Acme\r\nBcc: evil@example.com"),
+            )
             .expect("renders");
         assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
         assert_eq!(
@@ -162,10 +328,48 @@ mod tests {
 
     #[test]
     fn a_missing_variable_is_an_error() {
-        let t = Templates::defaults().expect("defaults parse");
+        let t = Templates::defaults();
         assert!(
-            t.render("invitation", &json!({"contact_name": "Ann"}))
+            t.render("invitation", None, &json!({"contact_name": "Ann"}))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn an_unknown_variable_is_refused_with_its_line() {
+        let t = Templates::defaults();
+        let kind = kinds::find("invitation").expect("kind");
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.text = "Hello {{ contact_name }},\n\nYour code: {{ secret_code }}\n".into();
+        let err = t.validate(kind, &set).expect_err("refused");
+        assert_eq!((err.field, err.line), ("text", Some(3)));
+        assert!(
+            err.reason.starts_with("unknown variable `secret_code`"),
+            "{}",
+            err.reason
+        );
+    }
+
+    #[test]
+    fn a_template_that_does_not_parse_is_refused_with_its_line() {
+        let t = Templates::defaults();
+        let kind = kinds::find("invitation").expect("kind");
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.html = "<p>Hello</p>\n{% if contact_name %}\n<p>unclosed</p>\n".into();
+        let err = t.validate(kind, &set).expect_err("refused");
+        assert_eq!(err.field, "html");
+        assert!(err.line.is_some());
+    }
+
+    #[test]
+    fn a_template_that_loops_forever_runs_out_of_fuel() {
+        let t = Templates::defaults();
+        let kind = kinds::find("invitation").expect("kind");
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.text =
+            "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}"
+                .into();
+        let err = t.validate(kind, &set).expect_err("refused");
+        assert_eq!(err.field, "text");
     }
 }

@@ -66,7 +66,7 @@ pub fn all_parts(platform: &Platform, config: &AllConfig) -> anyhow::Result<Vec<
 /// Every consumer of every service (for documentation: builds no connection).
 pub fn all_consumers(config: &AllConfig) -> anyhow::Result<Vec<shared::consumer::ConsumerSpec>> {
     let mut consumers = invitation::consumers();
-    consumers.extend(notification::consumers(&config.notification)?);
+    consumers.extend(notification::consumers(&config.notification));
     Ok(consumers)
 }
 
