@@ -5,6 +5,7 @@ mod broker_loss;
 mod contracts;
 mod dead_letters;
 mod http_errors;
+mod notifications;
 mod redelivery;
 mod retries;
 mod shutdown;

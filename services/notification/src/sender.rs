@@ -85,6 +85,28 @@ pub async fn load(conn: &mut AsyncPgConnection, org: OrgId) -> QueryResult<Optio
     }))
 }
 
+/// Records that an operator verified `domain` for `org` (`partnernet domain verify`).
+pub async fn verify_domain(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    domain: &str,
+) -> anyhow::Result<()> {
+    let domain = domain.trim().trim_start_matches('@').to_lowercase();
+    anyhow::ensure!(
+        domain.contains('.') && !domain.contains(char::is_whitespace) && !domain.contains('@'),
+        "{domain:?} is not a domain name"
+    );
+    diesel::insert_into(verified_domains::table)
+        .values((
+            verified_domains::org_id.eq(org.as_uuid()),
+            verified_domains::domain.eq(&domain),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The org's own template set for `kind`, if it replaced the default.
 pub async fn custom_template(
     conn: &mut AsyncPgConnection,

@@ -35,6 +35,11 @@ enum Command {
     Openapi,
     /// Print the AsyncAPI document (docs/asyncapi.yaml).
     Asyncapi,
+    /// Email sender domains.
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
     /// Dead letters of a service.
     DeadLetters {
         #[command(subcommand)]
@@ -51,6 +56,17 @@ enum OrgCommand {
     Create {
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Mark a domain as verified for an org: its sender address may then be used as From.
+    Verify {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        domain: String,
     },
 }
 
@@ -119,6 +135,15 @@ async fn main() -> anyhow::Result<()> {
                     serve_all(AllConfig::from_env()?, listener, shutdown).await?
                 }
             }
+        }
+        Command::Domain {
+            command: DomainCommand::Verify { org, domain },
+        } => {
+            let org = shared::ids::OrgId(org.parse().context("--org must be an org id (UUID)")?);
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
+            notification::sender::verify_domain(&mut conn, org, &domain).await?;
+            println!("{domain} verified for org {org}");
         }
         Command::Openapi => print!("{}", openapi::render()?),
         Command::Asyncapi => print!("{}", asyncapi::render()?),

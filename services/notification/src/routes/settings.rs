@@ -75,7 +75,7 @@ pub async fn put(
     );
     let mut conn = state.pool.get().await?;
     diesel::insert_into(senders::table)
-        .values(row.clone())
+        .values(row)
         .on_conflict(senders::org_id)
         .do_update()
         .set(row)

@@ -127,7 +127,7 @@ pub async fn put(
         templates::updated_at.eq(chrono::Utc::now()),
     );
     diesel::insert_into(templates::table)
-        .values(row.clone())
+        .values(row)
         .on_conflict((templates::org_id, templates::kind))
         .do_update()
         .set(row)

@@ -1,0 +1,107 @@
+use super::publish;
+use chrono::Utc;
+use shared::ids::ConnectionId;
+use shared::message::events::Recipient;
+use shared::message::events::sync::SyncUpdateFailedV1;
+use shared::testing::eventually;
+use std::time::Duration;
+use tests::TestApp;
+use tests::email::decode;
+
+fn failure(connection_id: ConnectionId, record: &str, error: &str) -> SyncUpdateFailedV1 {
+    SyncUpdateFailedV1 {
+        connection_id,
+        owner: Recipient {
+            name: "Olive Owner".into(),
+            email: "olive@acme.example".into(),
+        },
+        object: "Account".into(),
+        record_id: format!("001{record}"),
+        record_name: record.into(),
+        error: error.into(),
+        attempts: 6,
+        failed_at: Utc::now(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_failures_of_a_connection_are_gathered_into_one_digest_email() {
+    let app = TestApp::spawn_with(|env| {
+        env.insert("DIGEST_PERIOD_MS".into(), "1500".into());
+        env.insert("DIGEST_POLL_MS".into(), "50".into());
+    })
+    .await;
+    let acme = app.create_org("Acme Corp").await;
+    let (first, second) = (ConnectionId::new(), ConnectionId::new());
+    publish(
+        &app,
+        &acme,
+        failure(first, "Initech", "validation rule: Phone is required"),
+    )
+    .await;
+    publish(&app, &acme, failure(first, "Hooli", "record locked")).await;
+    publish(
+        &app,
+        &acme,
+        failure(first, "Umbrella", "field Rating__c does not exist"),
+    )
+    .await;
+    publish(
+        &app,
+        &acme,
+        failure(second, "Globex", "validation rule: Phone is required"),
+    )
+    .await;
+
+    let digests = eventually("two digests", Duration::from_secs(20), || async {
+        let emails = app.smtp.received_by("olive@acme.example");
+        (emails.len() == 2).then_some(emails)
+    })
+    .await;
+    let digests: Vec<_> = digests.iter().map(decode).collect();
+    let big = digests
+        .iter()
+        .find(|d| d.text.contains(&first.to_string()))
+        .expect("the first connection's digest");
+    assert_eq!(
+        big.subject,
+        "3 partner updates could not be applied to your records"
+    );
+    for record in ["Initech", "Hooli", "Umbrella"] {
+        assert!(
+            big.text.contains(&format!("Account \"{record}\"")),
+            "{record} in the digest"
+        );
+        assert!(
+            big.html.contains(&format!("&ldquo;{record}&rdquo;")),
+            "{record} in the html digest"
+        );
+    }
+    let small = digests
+        .iter()
+        .find(|d| d.text.contains(&second.to_string()))
+        .expect("the second connection's digest");
+    assert_eq!(
+        small.subject,
+        "1 partner update could not be applied to your records"
+    );
+
+    app.wait_idle().await;
+    let mut conn = app.pool().get().await.expect("a connection");
+    let waiting: i64 = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM notification.digest_items WHERE email_id IS NULL",
+        ),
+        &mut conn,
+    )
+    .await
+    .map(|r: shared::db::CountRow| r.n)
+    .expect("count");
+    assert_eq!(waiting, 0);
+    assert_eq!(
+        app.smtp.received_by("olive@acme.example").len(),
+        2,
+        "one email per connection"
+    );
+    app.stop().await;
+}
