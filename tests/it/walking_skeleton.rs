@@ -87,5 +87,23 @@ async fn an_invitation_sent_over_http_arrives_by_email_and_is_recorded_in_the_hi
     assert_eq!(history[1]["detail"]["recipient"], "ann@initech.example");
     assert_eq!(history[1]["detail"]["subject"], email.subject);
 
+    // The operational routes.
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+    let metrics = app
+        .get("/metrics", None)
+        .await
+        .text()
+        .await
+        .expect("metrics text");
+    assert!(
+        metrics.contains("partnernet_messages_handled_total"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("partnernet_emails_sent_total"),
+        "{metrics}"
+    );
+
     app.stop().await;
 }

@@ -183,37 +183,56 @@ fn contact(name: &str, email: &str) -> Recipient {
     }
 }
 
+/// The invitation email, first sent or resent: the same values, another template.
+#[allow(clippy::too_many_arguments)]
+fn invitation_email(
+    kind: &'static str,
+    connection_id: ConnectionId,
+    inviter_org_name: &str,
+    contact_name: &str,
+    contact_email: &str,
+    accept_url: &str,
+    expires_at: &chrono::DateTime<chrono::Utc>,
+) -> EmailRequest {
+    EmailRequest {
+        kind,
+        connection_id: Some(connection_id),
+        recipient: contact(contact_name, contact_email),
+        sender_org_name: inviter_org_name.to_string(),
+        context: json!({
+            "inviter_org_name": inviter_org_name,
+            "contact_name": contact_name,
+            "accept_url": accept_url,
+            "expires_on": date(expires_at),
+        }),
+    }
+}
+
 impl AsksForEmail for InvitationSentV1 {
     fn email(&self, _links: &Links) -> Option<EmailRequest> {
-        Some(EmailRequest {
-            kind: "invitation",
-            connection_id: Some(self.connection_id),
-            recipient: contact(&self.contact_name, &self.contact_email),
-            sender_org_name: self.inviter_org_name.clone(),
-            context: json!({
-                "inviter_org_name": self.inviter_org_name,
-                "contact_name": self.contact_name,
-                "accept_url": self.accept_url,
-                "expires_on": date(&self.expires_at),
-            }),
-        })
+        Some(invitation_email(
+            "invitation",
+            self.connection_id,
+            &self.inviter_org_name,
+            &self.contact_name,
+            &self.contact_email,
+            &self.accept_url,
+            &self.expires_at,
+        ))
     }
 }
 
 impl AsksForEmail for InvitationResentV1 {
     fn email(&self, _links: &Links) -> Option<EmailRequest> {
-        Some(EmailRequest {
-            kind: "invitation_resent",
-            connection_id: Some(self.connection_id),
-            recipient: contact(&self.contact_name, &self.contact_email),
-            sender_org_name: self.inviter_org_name.clone(),
-            context: json!({
-                "inviter_org_name": self.inviter_org_name,
-                "contact_name": self.contact_name,
-                "accept_url": self.accept_url,
-                "expires_on": date(&self.expires_at),
-            }),
-        })
+        Some(invitation_email(
+            "invitation_resent",
+            self.connection_id,
+            &self.inviter_org_name,
+            &self.contact_name,
+            &self.contact_email,
+            &self.accept_url,
+            &self.expires_at,
+        ))
     }
 }
 

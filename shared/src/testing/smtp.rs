@@ -95,6 +95,9 @@ impl SmtpSink {
 }
 
 async fn session(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
+    // Replies are small writes; without this, Nagle's algorithm meets the client's delayed ACK
+    // and every reply waits ~40 ms.
+    stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
