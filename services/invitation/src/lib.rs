@@ -7,6 +7,7 @@
 pub mod config;
 pub mod connection;
 pub mod history;
+pub mod lifecycle;
 pub mod routes;
 pub mod schema;
 pub mod token;
