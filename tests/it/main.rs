@@ -2,6 +2,7 @@
 //! Each test has its own database, queue prefix and SMTP server, so they run in parallel.
 
 mod broker_loss;
+mod connections;
 mod contracts;
 mod dead_letters;
 mod http_errors;
