@@ -483,6 +483,18 @@ async fn connections_of_another_org_are_not_found_on_every_route_and_stay_unchan
         let response = app.post(&path, Some(&stranger.key), &json!({})).await;
         assert_eq!(response.status(), 404, "POST {path}");
     }
+    let patched = app
+        .patch(&base, &stranger.key, &json!({ "account": "Hijacked" }))
+        .await;
+    assert_eq!(patched.status(), 404, "PATCH {base}");
+    let claimed_again = app
+        .post(
+            "/v1/invitations/claim",
+            Some(&stranger.key),
+            &json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(claimed_again.status(), 410, "a used token stays used");
     let listed: Value = app
         .get("/v1/connections", Some(&stranger.key))
         .await

@@ -3,6 +3,8 @@
 
 mod broker_loss;
 mod connections;
+mod connections_admin;
+mod connections_history;
 mod contracts;
 mod dead_letters;
 mod http_errors;

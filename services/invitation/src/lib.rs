@@ -9,6 +9,7 @@ pub mod connection;
 pub mod history;
 pub mod history_events;
 pub mod lifecycle;
+pub mod org_users;
 pub mod routes;
 pub mod schema;
 pub mod token;

@@ -3,6 +3,7 @@
 mod access;
 mod actions;
 mod claim;
+mod edit;
 mod export;
 mod invite;
 mod read;
@@ -44,7 +45,10 @@ pub fn router(state: AppState) -> Router {
             post(invite::invite).get(read::list_connections),
         )
         .route("/v1/connections/bulk", post(invite::bulk_invite))
-        .route("/v1/connections/{id}", get(read::get_connection))
+        .route(
+            "/v1/connections/{id}",
+            get(read::get_connection).patch(edit::edit),
+        )
         .route("/v1/connections/{id}/accept", post(actions::accept))
         .route("/v1/connections/{id}/decline", post(actions::decline))
         .route(
@@ -72,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         invite::bulk_invite,
         read::list_connections,
         read::get_connection,
+        edit::edit,
         claim::claim,
         actions::accept,
         actions::decline,
@@ -94,7 +99,8 @@ pub fn router(state: AppState) -> Router {
         invite::BulkOutcome,
         claim::ClaimRequest,
         actions::AcceptRequest,
-        users::UserView,
+        edit::EditRequest,
+        crate::org_users::UserView,
         users::NewUser,
         users::UserPatch,
         users::NewKey,

@@ -2,30 +2,18 @@
 //! tables, which every service reads to authenticate requests.
 
 use super::AppState;
+use crate::org_users::{self, USER_COLUMNS, UserView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use shared::http::{ApiError, Auth, ValidJson, require_scope};
 use shared::identity::{self, Scope, api_keys, users};
-use shared::ids::UserId;
 use shared::validate;
 use uuid::Uuid;
-
-/// A user of your org.
-#[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
-pub struct UserView {
-    pub id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub active: bool,
-    /// The identity that writes partner changes into your org; it cannot be deactivated.
-    pub is_connection_user: bool,
-    pub created_at: DateTime<Utc>,
-}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,23 +28,6 @@ pub struct UserPatch {
     /// Deactivated users can no longer own connections.
     pub active: bool,
 }
-
-type UserColumns = (
-    users::id,
-    users::name,
-    users::email,
-    users::active,
-    users::is_connection_user,
-    users::created_at,
-);
-const USER_COLUMNS: UserColumns = (
-    users::id,
-    users::name,
-    users::email,
-    users::active,
-    users::is_connection_user,
-    users::created_at,
-);
 
 /// Add a user to your org.
 #[utoipa::path(post, path = "/v1/users", tag = "org", request_body = NewUser, security(("api_key" = [])),
@@ -74,16 +45,7 @@ pub async fn create_user(
     let name = validate::text("name", &request.name, 200)?;
     let email = validate::email("email", &request.email)?;
     let mut conn = state.pool.get().await?;
-    let user = diesel::insert_into(users::table)
-        .values((
-            users::id.eq(UserId::new().as_uuid()),
-            users::org_id.eq(principal.org_id.as_uuid()),
-            users::name.eq(name),
-            users::email.eq(email),
-        ))
-        .returning(USER_COLUMNS)
-        .get_result(&mut conn)
-        .await?;
+    let user = org_users::create(&mut conn, principal.org_id, &name, &email).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
