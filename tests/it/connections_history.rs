@@ -1,7 +1,7 @@
 //! Connection history fed by other services' events, its filters and its CSV export, and edits
 //! (each change an entry).
 
-use crate::connections::{history_kinds, invite, pair};
+use crate::connections_support::{history_kinds, invite, pair};
 use serde_json::{Value, json};
 use shared::amqp::dead_letters;
 use shared::ids::ConnectionId;

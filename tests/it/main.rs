@@ -5,6 +5,7 @@ mod broker_loss;
 mod connections;
 mod connections_admin;
 mod connections_history;
+mod connections_support;
 mod contracts;
 mod dead_letters;
 mod http_errors;

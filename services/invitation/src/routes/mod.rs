@@ -4,6 +4,7 @@ mod access;
 mod actions;
 mod claim;
 mod edit;
+mod effects;
 mod export;
 mod invite;
 mod read;
