@@ -257,10 +257,14 @@ async fn connections_edits_are_recorded_and_the_invitee_may_change_only_its_owne
         )
         .await;
     assert_eq!(own_owner.status(), 200);
+    let seen_by_invitee: Value = own_owner.json().await.expect("JSON");
+    assert_eq!(seen_by_invitee["owner_user_id"], p.globex_owner.to_string());
     assert_eq!(
-        own_owner.json::<Value>().await.expect("JSON")["owner_user_id"],
-        p.globex_owner.to_string()
+        seen_by_invitee["account"],
+        Value::Null,
+        "the inviter's account stays its own"
     );
+    assert_eq!(seen_by_invitee["template_id"], Value::Null);
 
     let kinds: Vec<String> = history_kinds(&app, &p.acme.key, &id)
         .await

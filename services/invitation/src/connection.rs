@@ -100,9 +100,10 @@ impl ConnectionRow {
         let status = Status::parse(&self.status)
             .map(|s| lifecycle::seen_by(s, side).as_str().to_string())
             .unwrap_or(self.status);
-        let owner_user_id = match side {
-            Side::Inviter => self.owner_user_id,
-            Side::Invitee => self.partner_owner_user_id,
+        // Account, owner and template are the inviter's own data; the invitee sees its owner.
+        let (owner_user_id, account, template_id) = match side {
+            Side::Inviter => (self.owner_user_id, self.account_name, self.template_id),
+            Side::Invitee => (self.partner_owner_user_id, None, None),
         };
         ConnectionView {
             id: self.id,
@@ -113,9 +114,9 @@ impl ConnectionRow {
                 name: self.contact_name,
                 email: self.contact_email,
             },
-            account: self.account_name,
+            account,
             owner_user_id,
-            template_id: self.template_id,
+            template_id,
             invited_at: self.invited_at,
             response_date: self.response_date,
             updated_at: self.updated_at,
@@ -136,9 +137,11 @@ pub struct ConnectionView {
     #[schema(value_type = Status)]
     pub status: String,
     pub contact: Contact,
+    /// The related account (the inviter's own; absent for the invited org).
     pub account: Option<String>,
     /// The asking org's connection owner (each side has its own).
     pub owner_user_id: Option<Uuid>,
+    /// The connection template (the inviter's own; absent for the invited org).
     pub template_id: Option<Uuid>,
     pub invited_at: DateTime<Utc>,
     /// When the invitation was accepted or rejected.
