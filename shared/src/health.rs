@@ -18,6 +18,14 @@ impl Health {
         }
     }
 
+    /// Whether `component` has reported, and is connected.
+    pub fn is_up(&self, component: &str) -> bool {
+        self.components
+            .lock()
+            .map(|map| map.get(component).copied().unwrap_or(false))
+            .unwrap_or(false)
+    }
+
     /// Components that are down, by name.
     pub fn down(&self) -> Vec<String> {
         self.components

@@ -78,9 +78,10 @@ pub async fn serve(
             platform
                 .health
                 .set(&crate::outbox::component_name(part.name), false);
-            let publisher = Publisher::new(
+            let publisher = Publisher::for_topology(
                 platform.config.amqp_url.expose(),
                 &format!("{} outbox relay", part.name),
+                &platform.topology,
             );
             tasks.spawn(crate::outbox::relay(
                 part.name,

@@ -21,7 +21,7 @@ async fn consumers_come_back_with_their_prefetch_when_the_broker_closes_every_co
     .await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(AttemptLog::default());
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log)]);
+    let (stop, handle) = probe::start(&app, log).await;
 
     let publishing = async {
         let probes = (1..=MESSAGES)

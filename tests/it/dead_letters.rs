@@ -92,3 +92,26 @@ async fn malformed_messages_are_dead_lettered_with_their_reason_and_the_worker_k
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_no_consumer_is_bound_to_is_kept_in_the_unrouted_queue_and_publishing_goes_on() {
+    let app = TestApp::spawn().await;
+    let acme = app.create_org("Acme Corp").await;
+    // No probe consumer runs: nothing is bound to test.probe.v1.
+    let orphan = Envelope::new(acme.id, tests::probe::ProbeV1::ok(1));
+    app.publisher
+        .publish(app.topology(), &orphan)
+        .await
+        .expect("confirmed, not returned as unroutable");
+    eventually(
+        "the orphan in the unrouted queue",
+        Duration::from_secs(20),
+        || async {
+            let depth =
+                tests::amqp::queue_depth(app.amqp_url(), &app.topology().unrouted()).await?;
+            (depth == 1).then_some(())
+        },
+    )
+    .await;
+    app.stop().await;
+}

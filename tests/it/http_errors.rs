@@ -18,6 +18,9 @@ async fn bad_requests_get_a_problem_naming_the_field_and_unknown_keys_get_401() 
     let app = TestApp::spawn().await;
     let acme = app.create_org("Acme Corp").await;
     let key = Some(acme.key.as_str());
+    let owner = app
+        .create_user(&acme, "Olga Owner", "olga@acme.example")
+        .await;
 
     let cases = [
         (
@@ -26,12 +29,12 @@ async fn bad_requests_get_a_problem_naming_the_field_and_unknown_keys_get_401() 
             Some("contact.email"),
         ),
         (
-            json!({ "contact": { "name": "Ann", "email": "not-an-address" } }),
+            json!({ "contact": { "name": "Ann", "email": "not-an-address" }, "owner_user_id": owner }),
             422,
             Some("contact.email"),
         ),
         (
-            json!({ "contact": { "name": "  ", "email": "ann@initech.example" } }),
+            json!({ "contact": { "name": "  ", "email": "ann@initech.example" }, "owner_user_id": owner }),
             422,
             Some("contact.name"),
         ),
@@ -47,6 +50,11 @@ async fn bad_requests_get_a_problem_naming_the_field_and_unknown_keys_get_401() 
         ),
         (
             json!({ "contact": { "name": "Ann", "email": "ann@initech.example" }, "owner_user_id": uuid::Uuid::new_v4() }),
+            422,
+            Some("owner_user_id"),
+        ),
+        (
+            json!({ "contact": { "name": "Ann", "email": "ann@initech.example" } }),
             422,
             Some("owner_user_id"),
         ),
@@ -80,7 +88,7 @@ async fn bad_requests_get_a_problem_naming_the_field_and_unknown_keys_get_401() 
         .expect("answered");
     assert_eq!(problem(not_json).await.0, 415);
 
-    let valid = json!({ "contact": { "name": "Ann", "email": "ann@initech.example" } });
+    let valid = json!({ "contact": { "name": "Ann", "email": "ann@initech.example" }, "owner_user_id": owner });
     assert_eq!(
         problem(app.post("/v1/connections", None, &valid).await)
             .await
@@ -132,7 +140,10 @@ async fn a_key_without_the_scope_gets_403_and_another_orgs_connection_is_not_fou
         .await
         .expect("a key")
     };
-    let valid = json!({ "contact": { "name": "Ann", "email": "ann@initech.example" } });
+    let owner = app
+        .create_user(&acme, "Olga Owner", "olga@acme.example")
+        .await;
+    let valid = json!({ "contact": { "name": "Ann", "email": "ann@initech.example" }, "owner_user_id": owner });
     let (status, body) = problem(app.post("/v1/connections", Some(&read_only), &valid).await).await;
     assert_eq!(status, 403);
     assert!(

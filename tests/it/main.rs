@@ -2,6 +2,10 @@
 //! Each test has its own database, queue prefix and SMTP server, so they run in parallel.
 
 mod broker_loss;
+mod connections;
+mod connections_admin;
+mod connections_history;
+mod connections_support;
 mod contracts;
 mod dead_letters;
 mod http_errors;

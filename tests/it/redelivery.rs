@@ -53,7 +53,7 @@ async fn a_message_delivered_twice_has_its_effect_once() {
     let app = TestApp::spawn().await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(probe::AttemptLog::default());
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log.clone())]);
+    let (stop, handle) = probe::start(&app, log.clone()).await;
     let envelope = Envelope::new(shared::ids::OrgId::new(), ProbeV1::ok(7));
     for _ in 0..3 {
         probe::publish_envelope(&app, &envelope).await;

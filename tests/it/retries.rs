@@ -12,7 +12,7 @@ async fn a_handler_failing_transiently_twice_succeeds_on_the_third_attempt_after
     let app = TestApp::spawn().await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(AttemptLog::default());
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log.clone())]);
+    let (stop, handle) = probe::start(&app, log.clone()).await;
 
     probe::publish_all(
         &app,
@@ -44,7 +44,7 @@ async fn a_handler_that_always_fails_is_dead_lettered_after_the_last_attempt() {
     let app = TestApp::spawn().await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(AttemptLog::default());
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log.clone())]);
+    let (stop, handle) = probe::start(&app, log.clone()).await;
 
     probe::publish_all(
         &app,
@@ -82,7 +82,7 @@ async fn a_permanent_failure_is_dead_lettered_at_once_and_can_be_replayed() {
     let app = TestApp::spawn().await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(AttemptLog::default());
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log.clone())]);
+    let (stop, handle) = probe::start(&app, log.clone()).await;
 
     probe::publish_all(
         &app,

@@ -12,7 +12,7 @@ async fn shutdown_finishes_the_message_in_hand_and_a_restart_handles_the_rest_on
     let app = TestApp::spawn().await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(AttemptLog::default());
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log.clone())]);
+    let (stop, handle) = probe::start(&app, log.clone()).await;
     let probes = (1..=MESSAGES)
         .map(|n| ProbeV1 {
             work_ms: 30,
@@ -39,7 +39,7 @@ async fn shutdown_finishes_the_message_in_hand_and_a_restart_handles_the_rest_on
     let begun: usize = (1..=MESSAGES).map(|n| log.attempts(n).len()).sum();
     assert_eq!(begun, after_stop.len());
 
-    let (stop, handle) = app.spawn_parts(vec![probe::parts(log)]);
+    let (stop, handle) = probe::start(&app, log).await;
     let effects = eventually(
         "every message handled after the restart",
         Duration::from_secs(30),

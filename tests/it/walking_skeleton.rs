@@ -8,6 +8,9 @@ use tests::email::decode;
 async fn an_invitation_sent_over_http_arrives_by_email_and_is_recorded_in_the_history() {
     let app = TestApp::spawn().await;
     let acme = app.create_org("Acme Corp").await;
+    let owner = app
+        .create_user(&acme, "Olga Owner", "olga@acme.example")
+        .await;
 
     let response = app
         .post(
@@ -15,7 +18,8 @@ async fn an_invitation_sent_over_http_arrives_by_email_and_is_recorded_in_the_hi
             Some(&acme.key),
             &json!({
                 "contact": { "name": "Ann Smith", "email": "ann@initech.example" },
-                "account": "Initech"
+                "account": "Initech",
+                "owner_user_id": owner
             }),
         )
         .await;

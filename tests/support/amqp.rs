@@ -11,6 +11,7 @@ pub fn app_queues(app: &TestApp) -> Vec<String> {
         ("invitation", "history"),
         ("notification", "emails"),
         (crate::probe::SERVICE, crate::probe::CONSUMER),
+        ("eventprobe", "connection"),
     ] {
         let work = topology.work_queue(service, consumer);
         queues.extend(topology.retry_queues(&work));
@@ -112,9 +113,15 @@ pub async fn delete_app_topology(app: &TestApp) {
     };
     let topology = app.topology();
     let mut queues = app_queues(app);
-    for service in ["invitation", "notification", crate::probe::SERVICE] {
+    for service in [
+        "invitation",
+        "notification",
+        crate::probe::SERVICE,
+        "eventprobe",
+    ] {
         queues.push(topology.dead_letter_queue(service));
     }
+    queues.push(topology.unrouted());
     for queue in queues {
         let _ = timed(
             "deleting a queue",
@@ -122,14 +129,13 @@ pub async fn delete_app_topology(app: &TestApp) {
         )
         .await;
     }
-    let _ = timed(
-        "deleting the exchange",
-        channel.exchange_delete(
-            topology.events_exchange().as_str().into(),
-            ExchangeDeleteOptions::default(),
-        ),
-    )
-    .await;
+    for exchange in [topology.events_exchange(), topology.unrouted()] {
+        let _ = timed(
+            "deleting an exchange",
+            channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()),
+        )
+        .await;
+    }
     let _ = connection.close(200, "clean".into()).await;
 }
 

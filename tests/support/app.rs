@@ -87,7 +87,11 @@ impl TestApp {
         ));
         let app = Self {
             base_url: format!("http://{addr}"),
-            publisher: Publisher::new(config.invitation.common.amqp_url.expose(), "test publisher"),
+            publisher: Publisher::for_topology(
+                config.invitation.common.amqp_url.expose(),
+                "test publisher",
+                &platform.topology,
+            ),
             db,
             platform,
             config,
@@ -163,6 +167,42 @@ impl TestApp {
             request = request.bearer_auth(key);
         }
         request.send().await.expect("the request is answered")
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: &Value) -> Response {
+        self.http
+            .patch(format!("{}{path}", self.base_url))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Response {
+        self.http
+            .delete(format!("{}{path}", self.base_url))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("the request is answered")
+    }
+
+    /// Adds an active user to the org over HTTP and returns its id.
+    pub async fn create_user(&self, org: &TestOrg, name: &str, email: &str) -> uuid::Uuid {
+        let response = self
+            .post(
+                "/v1/users",
+                Some(&org.key),
+                &serde_json::json!({ "name": name, "email": email }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "user created");
+        let user: Value = response.json().await.expect("a JSON user");
+        user["id"]
+            .as_str()
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .expect("a user id")
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> Response {

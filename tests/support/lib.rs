@@ -4,6 +4,7 @@
 pub mod amqp;
 pub mod app;
 pub mod email;
+pub mod events;
 pub mod probe;
 
 pub use app::{TestApp, TestOrg};

@@ -120,6 +120,24 @@ pub fn parts(log: Arc<AttemptLog>) -> ServiceParts {
     }
 }
 
+/// Starts a probe consumer beside the app and waits until it consumes (an event published
+/// before its queue exists would go to the unrouted queue).
+pub async fn start(
+    app: &TestApp,
+    log: Arc<AttemptLog>,
+) -> (
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let started = app.spawn_parts(vec![parts(log)]);
+    let component = format!("consumer {}", app.topology().work_queue(SERVICE, CONSUMER));
+    shared::testing::eventually("the probe consumer", Duration::from_secs(20), || async {
+        app.platform.health.is_up(&component).then_some(())
+    })
+    .await;
+    started
+}
+
 /// Creates the table the probe handler writes its effects to.
 pub async fn create_effects_table(app: &TestApp) {
     let mut conn = app.pool().get().await.expect("a connection");
@@ -155,8 +173,7 @@ pub async fn publish_all(app: &TestApp, probes: Vec<ProbeV1>) {
     }
 }
 
-/// Publishes one envelope until the broker confirms it (the probe queue may not be declared yet,
-/// or the broker may be dropping connections).
+/// Publishes one envelope until the broker confirms it (the broker may be dropping connections).
 pub async fn publish_envelope(app: &TestApp, envelope: &Envelope<ProbeV1>) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while let Err(err) = app.publisher.publish(app.topology(), envelope).await {

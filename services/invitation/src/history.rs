@@ -18,17 +18,50 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum Kind {
     StatusChanged,
+    AccountChanged,
+    ContactChanged,
+    OwnerChanged,
+    TemplateChanged,
     EmailSent,
     EmailFailed,
+    PublishedFieldsChanged,
+    /// A forwarded record could not be accepted (by hand or automatically).
+    RecordAcceptFailed,
+    /// An update by the Connection User could not be applied to a record.
+    RecordUpdateFailed,
 }
 
 impl Kind {
+    pub const ALL: [Kind; 10] = [
+        Kind::StatusChanged,
+        Kind::AccountChanged,
+        Kind::ContactChanged,
+        Kind::OwnerChanged,
+        Kind::TemplateChanged,
+        Kind::EmailSent,
+        Kind::EmailFailed,
+        Kind::PublishedFieldsChanged,
+        Kind::RecordAcceptFailed,
+        Kind::RecordUpdateFailed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::StatusChanged => "StatusChanged",
+            Kind::AccountChanged => "AccountChanged",
+            Kind::ContactChanged => "ContactChanged",
+            Kind::OwnerChanged => "OwnerChanged",
+            Kind::TemplateChanged => "TemplateChanged",
             Kind::EmailSent => "EmailSent",
             Kind::EmailFailed => "EmailFailed",
+            Kind::PublishedFieldsChanged => "PublishedFieldsChanged",
+            Kind::RecordAcceptFailed => "RecordAcceptFailed",
+            Kind::RecordUpdateFailed => "RecordUpdateFailed",
         }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
     }
 }
 
@@ -71,16 +104,39 @@ pub struct EntryView {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Entries of one connection, oldest first, after the entry `after` (a cursor).
+/// Which entries to list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    /// Entries that occurred at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Entries that occurred before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Entries after this one (a cursor).
+    pub after: Option<i64>,
+}
+
+/// Entries of one connection matching `filter`, oldest first, at most `limit`.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     connection_id: Uuid,
-    after: Option<i64>,
+    filter: &Filter,
     limit: i64,
 ) -> QueryResult<Vec<EntryView>> {
-    history::table
+    let mut query = history::table
         .filter(history::connection_id.eq(connection_id))
-        .filter(history::id.gt(after.unwrap_or(0)))
+        .filter(history::id.gt(filter.after.unwrap_or(0)))
+        .into_boxed();
+    if let Some(kind) = filter.kind {
+        query = query.filter(history::kind.eq(kind.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(history::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(history::occurred_at.lt(to));
+    }
+    query
         .order(history::id)
         .limit(limit)
         .select((
@@ -115,7 +171,7 @@ async fn belongs_to(
 }
 
 /// An event about a connection must come from one of its sides; anything else is refused.
-async fn checked_connection(
+pub(crate) async fn checked_connection(
     conn: &mut AsyncPgConnection,
     connection_id: Option<shared::ids::ConnectionId>,
     org: OrgId,

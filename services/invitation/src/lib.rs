@@ -2,11 +2,14 @@
 //! tokens, and each connection's history.
 //!
 //! It owns the `invitation` schema. It publishes `connection.*` events through the outbox and
-//! consumes `notification.*` events into the connection history.
+//! consumes `notification.*`, `sharing.*` and `sync.*` events into the connection history.
 
 pub mod config;
 pub mod connection;
 pub mod history;
+pub mod history_events;
+pub mod lifecycle;
+pub mod org_users;
 pub mod routes;
 pub mod schema;
 pub mod token;
@@ -34,14 +37,18 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
     }
 }
 
-/// The service's consumers: `history` writes other services' events into connection histories.
+/// The service's consumers: `history` writes other services' events into connection histories
+/// (emails sent or failed, published fields changed, record accept and update failures).
 pub fn consumers() -> Vec<ConsumerSpec> {
     vec![ConsumerSpec {
         service: NAME,
         name: "history",
         handlers: Handlers::new()
             .on(history::EmailSentIntoHistory)
-            .on(history::EmailFailedIntoHistory),
+            .on(history::EmailFailedIntoHistory)
+            .on(history_events::PublicationsChangedIntoHistory)
+            .on(history_events::RecordAcceptFailedIntoHistory)
+            .on(history_events::SyncUpdateFailedIntoHistory),
     }]
 }
 

@@ -14,6 +14,7 @@ diesel::table! {
         invited_at -> Timestamptz,
         response_date -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        partner_owner_user_id -> Nullable<Uuid>,
     }
 }
 

@@ -26,6 +26,11 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Users of an org.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Run one service, or all four in one process on one port.
     Serve {
         #[arg(value_enum)]
@@ -67,6 +72,19 @@ enum DomainCommand {
         org: String,
         #[arg(long)]
         domain: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an active user to an org (e.g. to own connections). Prints its id.
+    Create {
+        #[arg(long)]
+        org: uuid::Uuid,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -118,6 +136,28 @@ async fn main() -> anyhow::Result<()> {
             println!("org_id:  {}", org.org_id);
             println!("api_key: {}", org.api_key);
             println!("Keep the key now: it is not stored and cannot be shown again.");
+        }
+        Command::User {
+            command: UserCommand::Create { org, name, email },
+        } => {
+            let invalid = |e: shared::http::ApiError| {
+                let problem = e.problem();
+                anyhow::anyhow!(
+                    "--{} {}",
+                    problem.field.as_deref().unwrap_or("?"),
+                    problem.detail
+                )
+            };
+            let name = shared::validate::text("name", &name, 200).map_err(invalid)?;
+            let email = shared::validate::email("email", &email).map_err(invalid)?;
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
+            let org = shared::ids::OrgId(org);
+            shared::identity::org_name(&mut conn, org)
+                .await?
+                .with_context(|| format!("no org {org}"))?;
+            let user = invitation::org_users::create(&mut conn, org, &name, &email).await?;
+            println!("user_id: {}", user.id);
         }
         Command::Serve { service } => {
             let shutdown = shared::shutdown::on_signal();

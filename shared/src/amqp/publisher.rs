@@ -131,6 +131,8 @@ struct Link {
 pub struct Publisher {
     url: Arc<String>,
     name: Arc<String>,
+    /// Declared on each new connection, so publishing never waits for a consumer to declare it.
+    topology: Option<Topology>,
     link: Arc<Mutex<Option<Link>>>,
 }
 
@@ -139,7 +141,16 @@ impl Publisher {
         Self {
             url: Arc::new(url.to_string()),
             name: Arc::new(name.to_string()),
+            topology: None,
             link: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// A publisher that declares the events exchange (and its alternate) when it connects.
+    pub fn for_topology(url: &str, name: &str, topology: &Topology) -> Self {
+        Self {
+            topology: Some(topology.clone()),
+            ..Self::new(url, name)
         }
     }
 
@@ -217,6 +228,9 @@ impl Publisher {
         {
             let connection = connect(&self.url, &self.name).await?;
             let channel = ConfirmedChannel::open(&connection).await?;
+            if let Some(topology) = &self.topology {
+                topology.declare_exchanges(channel.channel()).await?;
+            }
             *slot = Some(Link {
                 connection,
                 channel,

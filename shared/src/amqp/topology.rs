@@ -7,7 +7,10 @@
 //!   its TTL is the retry schedule's delay, after which the broker dead-letters it back to the
 //!   work queue. The delay is in the name so a changed schedule declares new queues instead of
 //!   clashing with the old arguments;
-//! - `{prefix}.{service}.dead`: the service's dead letters (quorum), each with its reason.
+//! - `{prefix}.{service}.dead`: the service's dead letters (quorum), each with its reason;
+//! - `{prefix}.unrouted`: the events exchange's alternate exchange and its queue (quorum). An
+//!   event no consumer's queue is bound to lands here instead of being lost, and never holds up
+//!   a publisher.
 
 use super::connection::timed;
 use crate::retry::RetrySchedule;
@@ -52,6 +55,11 @@ impl Topology {
         format!("{}.{service}.{consumer}", self.prefix)
     }
 
+    /// The alternate exchange of the events exchange, and its queue (same name).
+    pub fn unrouted(&self) -> String {
+        format!("{}.unrouted", self.prefix)
+    }
+
     pub fn dead_letter_queue(&self, service: &str) -> String {
         format!("{}.{service}.dead", self.prefix)
     }
@@ -69,8 +77,40 @@ impl Topology {
             .collect()
     }
 
-    /// The events exchange. Durable: it survives a broker restart.
+    /// The events exchange and its alternate exchange. Durable: they survive a broker restart.
     pub async fn declare_exchanges(&self, channel: &Channel) -> anyhow::Result<()> {
+        let unrouted = self.unrouted();
+        timed(
+            "declaring the unrouted exchange",
+            channel.exchange_declare(
+                unrouted.as_str().into(),
+                ExchangeKind::Fanout,
+                ExchangeDeclareOptions {
+                    durable: true,
+                    ..ExchangeDeclareOptions::default()
+                },
+                FieldTable::default(),
+            ),
+        )
+        .await?;
+        declare_queue(channel, &unrouted, quorum()).await?;
+        timed(
+            "binding the unrouted queue",
+            channel.queue_bind(
+                unrouted.as_str().into(),
+                unrouted.as_str().into(),
+                "".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            ),
+        )
+        .await?;
+        let mut args = FieldTable::default();
+        // Events no queue is bound to go to the unrouted queue: kept, visible, not blocking.
+        args.insert(
+            ShortString::from("alternate-exchange"),
+            AMQPValue::LongString(unrouted.as_str().into()),
+        );
         timed(
             "declaring the events exchange",
             channel.exchange_declare(
@@ -80,7 +120,7 @@ impl Topology {
                     durable: true, // survives a broker restart
                     ..ExchangeDeclareOptions::default()
                 },
-                FieldTable::default(),
+                args,
             ),
         )
         .await

@@ -108,6 +108,13 @@ impl ApiError {
         err
     }
 
+    /// 410: the named value (a token) existed but no longer works: used, expired or revoked.
+    pub fn gone(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let mut err = Self::new(StatusCode::GONE, "gone", "No longer valid", detail);
+        err.0.field = Some(field.into());
+        err
+    }
+
     /// 500: logged in full, answered without detail.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         let err = err.into();

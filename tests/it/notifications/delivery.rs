@@ -51,12 +51,15 @@ async fn a_server_answering_421_then_250_gets_the_email_once() {
 async fn a_server_answering_550_gets_one_attempt_and_the_failure_reaches_the_connection_history() {
     let app = TestApp::spawn().await;
     let acme = app.create_org("Acme Corp").await;
+    let owner = app
+        .create_user(&acme, "Olive Owner", "olive@acme.example")
+        .await;
     app.smtp.script(&[SmtpReply::Reject550]);
     let created: Value = app
         .post(
             "/v1/connections",
             Some(&acme.key),
-            &json!({ "contact": { "name": "Ann", "email": "ann@initech.example" } }),
+            &json!({ "contact": { "name": "Ann", "email": "ann@initech.example" }, "owner_user_id": owner }),
         )
         .await
         .json()

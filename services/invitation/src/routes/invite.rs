@@ -1,6 +1,10 @@
+//! Inviting partners: one contact, or many at once (each its own connection and email).
+
 use super::AppState;
+use super::access::{check_owner, org_name};
 use crate::connection::{ConnectionRow, ConnectionView, Contact, Status};
 use crate::history::{self, Kind, NewEntry};
+use crate::lifecycle::Side;
 use crate::schema::{connections, tokens};
 use crate::{NAME, token};
 use axum::Json;
@@ -9,8 +13,9 @@ use axum::http::StatusCode;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
-use shared::http::{ApiError, Auth, ValidJson, require_scope};
-use shared::identity::{self, Scope};
+use serde::Serialize;
+use shared::http::{ApiError, Auth, Problem, ValidJson, require_scope};
+use shared::identity::Scope;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::connection::InvitationSentV1;
@@ -25,8 +30,11 @@ pub struct InviteRequest {
     pub contact: Contact,
     /// The related account, if any (changeable later).
     pub account: Option<String>,
-    /// The user of your org who manages the connection and receives its notifications.
-    pub owner_user_id: Option<Uuid>,
+    /// The user of your org who manages the connection and receives its notifications
+    /// (required; must be an active user of your org).
+    pub owner_user_id: Uuid,
+    /// The connection template to apply, if any.
+    pub template_id: Option<Uuid>,
 }
 
 /// Invite a partner organization.
@@ -49,40 +57,146 @@ pub async fn invite(
     ValidJson(request): ValidJson<InviteRequest>,
 ) -> Result<(StatusCode, Json<ConnectionView>), ApiError> {
     require_scope(&principal, Scope::ManageConnections)?;
-    let contact = Contact {
-        name: validate::text("contact.name", &request.contact.name, 200)?,
-        email: validate::email("contact.email", &request.contact.email)?,
-    };
+    let contact = valid_contact("contact", &request.contact)?;
     let account = request
         .account
         .as_deref()
         .map(|a| validate::text("account", a, 200))
         .transpose()?;
     let mut conn = state.pool.get().await?;
-    if let Some(owner) = request.owner_user_id
-        && !is_active_user(&mut conn, principal.org_id, owner).await?
-    {
-        return Err(ApiError::invalid_field(
-            "owner_user_id",
-            "is not an active user of your organization",
-        ));
-    }
-    let inviter_org_name = identity::org_name(&mut conn, principal.org_id)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
+    check_owner(
+        &mut conn,
+        principal.org_id,
+        "owner_user_id",
+        request.owner_user_id,
+    )
+    .await?;
     let invitation = Invitation {
         org_id: principal.org_id,
-        inviter_org_name,
+        inviter_org_name: org_name(&mut conn, principal.org_id).await?,
         contact,
         account,
         owner_user_id: request.owner_user_id,
+        template_id: request.template_id,
     };
     let row = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
             create(conn, &state, &invitation).await
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    Ok((StatusCode::CREATED, Json(row.view(Side::Inviter))))
+}
+
+fn valid_contact(field: &str, contact: &Contact) -> Result<Contact, ApiError> {
+    Ok(Contact {
+        name: validate::text(&format!("{field}.name"), &contact.name, 200)?,
+        email: validate::email(&format!("{field}.email"), &contact.email)?,
+    })
+}
+
+/// Invite many partners at once: one owner and template for all.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInviteRequest {
+    /// 1 to 100 contacts; each gets its own connection and invitation email.
+    pub contacts: Vec<Contact>,
+    pub owner_user_id: Uuid,
+    pub template_id: Option<Uuid>,
+}
+
+/// What became of one contact of a bulk invitation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkOutcome {
+    /// The contact's position in the request.
+    pub index: usize,
+    pub email: String,
+    /// `created` or `rejected`.
+    pub status: String,
+    pub connection_id: Option<Uuid>,
+    /// Why the contact was rejected (`field` names it, e.g. `contacts[2].email`).
+    pub error: Option<Problem>,
+}
+
+/// The outcome of each contact, in request order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkInviteResponse {
+    pub results: Vec<BulkOutcome>,
+}
+
+/// Invite many partners: each valid contact gets a connection of its own (own transaction, own
+/// event); invalid ones are reported without stopping the others.
+#[utoipa::path(
+    post,
+    path = "/v1/connections/bulk",
+    tag = "connections",
+    request_body = BulkInviteRequest,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "One outcome per contact", body = BulkInviteResponse),
+        (status = 401, body = shared::http::Problem, content_type = "application/problem+json"),
+        (status = 403, body = shared::http::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The request as a whole is invalid (`contacts`, `owner_user_id`)", body = shared::http::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn bulk_invite(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ValidJson(request): ValidJson<BulkInviteRequest>,
+) -> Result<Json<BulkInviteResponse>, ApiError> {
+    require_scope(&principal, Scope::ManageConnections)?;
+    if !(1..=100).contains(&request.contacts.len()) {
+        return Err(ApiError::invalid_field(
+            "contacts",
+            "must hold 1 to 100 contacts",
+        ));
+    }
+    let mut conn = state.pool.get().await?;
+    check_owner(
+        &mut conn,
+        principal.org_id,
+        "owner_user_id",
+        request.owner_user_id,
+    )
+    .await?;
+    let inviter_org_name = org_name(&mut conn, principal.org_id).await?;
+    let mut results = Vec::with_capacity(request.contacts.len());
+    for (index, raw) in request.contacts.iter().enumerate() {
+        let outcome = match valid_contact(&format!("contacts[{index}]"), raw) {
+            Err(err) => Err(err),
+            Ok(contact) => {
+                let invitation = Invitation {
+                    org_id: principal.org_id,
+                    inviter_org_name: inviter_org_name.clone(),
+                    contact,
+                    account: None,
+                    owner_user_id: request.owner_user_id,
+                    template_id: request.template_id,
+                };
+                conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                    create(conn, &state, &invitation).await
+                })
+                .await
+                .map_err(ApiError::from)
+            }
+        };
+        results.push(match outcome {
+            Ok(row) => BulkOutcome {
+                index,
+                email: row.contact_email,
+                status: "created".into(),
+                connection_id: Some(row.id),
+                error: None,
+            },
+            Err(err) => BulkOutcome {
+                index,
+                email: raw.email.clone(),
+                status: "rejected".into(),
+                connection_id: None,
+                error: Some(err.problem().clone()),
+            },
+        });
+    }
+    Ok(Json(BulkInviteResponse { results }))
 }
 
 struct Invitation {
@@ -90,7 +204,8 @@ struct Invitation {
     inviter_org_name: String,
     contact: Contact,
     account: Option<String>,
-    owner_user_id: Option<Uuid>,
+    owner_user_id: Uuid,
+    template_id: Option<Uuid>,
 }
 
 /// The connection, its token, its first history entry and the event, in one transaction.
@@ -111,6 +226,7 @@ async fn create(
             connections::contact_email.eq(&invitation.contact.email),
             connections::account_name.eq(&invitation.account),
             connections::owner_user_id.eq(invitation.owner_user_id),
+            connections::template_id.eq(invitation.template_id),
         ))
         .returning(ConnectionRow::as_returning())
         .get_result(conn)
@@ -148,16 +264,4 @@ async fn create(
     );
     outbox::enqueue(conn, NAME, &event).await?;
     Ok(row)
-}
-
-async fn is_active_user(conn: &mut AsyncPgConnection, org: OrgId, user: Uuid) -> QueryResult<bool> {
-    use shared::identity::users;
-    let found: i64 = users::table
-        .filter(users::id.eq(user))
-        .filter(users::org_id.eq(org.as_uuid()))
-        .filter(users::active)
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(found == 1)
 }

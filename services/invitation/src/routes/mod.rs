@@ -1,12 +1,19 @@
 //! The invitation service's HTTP routes.
 
+mod access;
+mod actions;
+mod claim;
+mod edit;
+mod effects;
+mod export;
 mod invite;
 mod read;
+mod users;
 
 use crate::Config;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use shared::db::DbPool;
 use shared::service::Platform;
 use std::sync::Arc;
@@ -34,18 +41,71 @@ impl FromRef<AppState> for DbPool {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/connections", post(invite::invite))
-        .route("/v1/connections/{id}", get(read::get_connection))
+        .route(
+            "/v1/connections",
+            post(invite::invite).get(read::list_connections),
+        )
+        .route("/v1/connections/bulk", post(invite::bulk_invite))
+        .route(
+            "/v1/connections/{id}",
+            get(read::get_connection).patch(edit::edit),
+        )
+        .route("/v1/connections/{id}/accept", post(actions::accept))
+        .route("/v1/connections/{id}/decline", post(actions::decline))
+        .route(
+            "/v1/connections/{id}/decide-later",
+            post(actions::decide_later),
+        )
+        .route("/v1/connections/{id}/resend", post(actions::resend))
+        .route("/v1/connections/{id}/cancel", post(actions::cancel))
+        .route("/v1/connections/{id}/deactivate", post(actions::deactivate))
         .route("/v1/connections/{id}/history", get(read::history))
+        .route("/v1/connections/{id}/history.csv", get(export::history_csv))
+        .route("/v1/invitations/claim", post(claim::claim))
+        .route("/v1/users", post(users::create_user).get(users::list_users))
+        .route("/v1/users/{id}", patch(users::update_user))
+        .route("/v1/api-keys", post(users::create_key))
+        .route("/v1/api-keys/{id}", delete(users::revoke_key))
         .with_state(state)
 }
 
 /// The service's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(invite::invite, read::get_connection, read::history),
+    paths(
+        invite::invite,
+        invite::bulk_invite,
+        read::list_connections,
+        read::get_connection,
+        edit::edit,
+        claim::claim,
+        actions::accept,
+        actions::decline,
+        actions::decide_later,
+        actions::resend,
+        actions::cancel,
+        actions::deactivate,
+        read::history,
+        export::history_csv,
+        users::create_user,
+        users::list_users,
+        users::update_user,
+        users::create_key,
+        users::revoke_key,
+    ),
     components(schemas(
         invite::InviteRequest,
+        invite::BulkInviteRequest,
+        invite::BulkInviteResponse,
+        invite::BulkOutcome,
+        claim::ClaimRequest,
+        actions::AcceptRequest,
+        edit::EditRequest,
+        crate::org_users::UserView,
+        users::NewUser,
+        users::UserPatch,
+        users::NewKey,
+        users::CreatedKey,
         crate::connection::ConnectionView,
         crate::connection::Contact,
         crate::connection::Status,
@@ -53,6 +113,9 @@ pub fn router(state: AppState) -> Router {
         read::HistoryPage,
         shared::http::Problem,
     )),
-    tags((name = "connections", description = "Connections between organizations and their invitations"))
+    tags(
+        (name = "connections", description = "Connections between organizations and their invitations"),
+        (name = "org", description = "Your organization's users and API keys"),
+    )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,2 @@
+DROP INDEX invitation.history_by_connection_kind;
+ALTER TABLE invitation.connections DROP COLUMN partner_owner_user_id;
