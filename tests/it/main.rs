@@ -4,6 +4,7 @@
 mod broker_loss;
 mod connections;
 mod connections_admin;
+mod connections_emails;
 mod connections_history;
 mod connections_support;
 mod contracts;

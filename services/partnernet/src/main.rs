@@ -40,6 +40,11 @@ enum Command {
     Openapi,
     /// Print the AsyncAPI document (docs/asyncapi.yaml).
     Asyncapi,
+    /// API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Email sender domains.
     Domain {
         #[command(subcommand)]
@@ -61,6 +66,20 @@ enum OrgCommand {
     Create {
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create an API key for an org. Prints the key once; only its hash is stored.
+    Create {
+        #[arg(long)]
+        org: uuid::Uuid,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: manage_connections, forward, accept, read.
+        #[arg(long, value_delimiter = ',', default_value = "read")]
+        scopes: Vec<String>,
     },
 }
 
@@ -175,6 +194,27 @@ async fn main() -> anyhow::Result<()> {
                     serve_all(AllConfig::from_env()?, listener, shutdown).await?
                 }
             }
+        }
+        Command::Key {
+            command: KeyCommand::Create { org, name, scopes },
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    shared::identity::Scope::parse(s.trim()).with_context(|| {
+                        format!(
+                            "unknown scope {s:?}: use manage_connections, forward, accept, read"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
+            let key =
+                shared::identity::create_key(&mut conn, shared::ids::OrgId(org), &name, &scopes)
+                    .await?;
+            println!("api_key: {key}");
+            println!("Keep the key now: it is not stored and cannot be shown again.");
         }
         Command::Domain {
             command: DomainCommand::Verify { org, domain },
