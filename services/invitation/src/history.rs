@@ -5,13 +5,9 @@ use crate::schema::{connections, history};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::future::BoxFuture;
 use serde::Serialize;
-use shared::consumer::Handler;
 use shared::error::HandlerError;
 use shared::ids::OrgId;
-use shared::message::Envelope;
-use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
 use uuid::Uuid;
 
 /// The kinds of history entries.
@@ -185,85 +181,5 @@ pub(crate) async fn checked_connection(
         Err(HandlerError::permanent(format!(
             "connection {id} is not a connection of org {org}"
         )))
-    }
-}
-
-/// `notification.email_sent.v1` becomes an `EmailSent` entry.
-pub struct EmailSentIntoHistory;
-
-impl Handler<EmailSentV1> for EmailSentIntoHistory {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<EmailSentV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let email = &message.payload;
-            let Some(connection_id) =
-                checked_connection(conn, email.connection_id, message.org_id).await?
-            else {
-                return Ok(());
-            };
-            record(
-                conn,
-                NewEntry {
-                    connection_id,
-                    kind: Kind::EmailSent,
-                    summary: format!("Email \"{}\" sent to {}", email.subject, email.recipient),
-                    detail: serde_json::json!({
-                        "email_id": email.email_id,
-                        "email_kind": email.email_kind,
-                        "recipient": email.recipient,
-                        "subject": email.subject,
-                    }),
-                    occurred_at: email.sent_at,
-                    source_message_id: Some(message.message_id.as_uuid()),
-                },
-            )
-            .await?;
-            Ok(())
-        })
-    }
-}
-
-/// `notification.email_failed.v1` becomes an `EmailFailed` entry.
-pub struct EmailFailedIntoHistory;
-
-impl Handler<EmailFailedV1> for EmailFailedIntoHistory {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<EmailFailedV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let email = &message.payload;
-            let Some(connection_id) =
-                checked_connection(conn, email.connection_id, message.org_id).await?
-            else {
-                return Ok(());
-            };
-            record(
-                conn,
-                NewEntry {
-                    connection_id,
-                    kind: Kind::EmailFailed,
-                    summary: format!(
-                        "Email \"{}\" to {} failed: {}",
-                        email.subject, email.recipient, email.reason
-                    ),
-                    detail: serde_json::json!({
-                        "email_id": email.email_id,
-                        "email_kind": email.email_kind,
-                        "recipient": email.recipient,
-                        "subject": email.subject,
-                        "reason": email.reason,
-                    }),
-                    occurred_at: email.failed_at,
-                    source_message_id: Some(message.message_id.as_uuid()),
-                },
-            )
-            .await?;
-            Ok(())
-        })
     }
 }

@@ -1,153 +1,209 @@
-//! Events of the sharing and sync services that become connection history entries: published
-//! fields changed, a forwarded record refused on accept, a partner update that could not be
-//! applied. Each event must come from one side of the connection it names.
+//! Events of other services that become connection history entries: emails sent or failed,
+//! published fields changed, a forwarded record refused on accept, a partner update that could
+//! not be applied. Each event type says what its entry is ([`IntoHistory`]); one handler checks
+//! that the connection belongs to the event's org and records the entry.
 
 use crate::history::{Kind, NewEntry, checked_connection, record};
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
 use shared::consumer::Handler;
 use shared::error::HandlerError;
-use shared::message::Envelope;
+use shared::ids::ConnectionId;
+use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
 use shared::message::events::sharing::{AcceptMode, PublicationsChangedV1, RecordAcceptFailedV1};
 use shared::message::events::sync::SyncUpdateFailedV1;
+use shared::message::{Envelope, Message};
 
-/// Writes `entry` for the event's connection, after checking it belongs to the event's org.
-async fn into_history<M>(
-    conn: &mut AsyncPgConnection,
-    message: &Envelope<M>,
-    connection_id: shared::ids::ConnectionId,
-    entry: impl FnOnce(uuid::Uuid) -> NewEntry,
-) -> Result<(), HandlerError> {
-    if let Some(id) = checked_connection(conn, Some(connection_id), message.org_id).await? {
-        record(conn, entry(id)).await?;
-    }
-    Ok(())
+/// What an event writes into the history.
+pub struct Entry {
+    pub kind: Kind,
+    pub summary: String,
+    pub detail: Value,
+    pub occurred_at: DateTime<Utc>,
 }
 
-/// `sharing.publications_changed.v1` becomes a `PublishedFieldsChanged` entry.
-pub struct PublicationsChangedIntoHistory;
+/// An event that becomes one history entry of the connection it names (if it names one).
+pub trait IntoHistory: Message {
+    fn connection(&self) -> Option<ConnectionId>;
+    fn entry(message: &Envelope<Self>) -> Entry;
+}
 
-impl Handler<PublicationsChangedV1> for PublicationsChangedIntoHistory {
+/// Records any [`IntoHistory`] event. An event naming a connection that is not one of its org's
+/// is refused for good (dead-lettered): one org never writes into another's history.
+pub struct RecordInHistory;
+
+impl<M: IntoHistory> Handler<M> for RecordInHistory {
     fn handle<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<PublicationsChangedV1>,
+        message: &'a Envelope<M>,
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
-            let change = &message.payload;
-            into_history(conn, message, change.connection_id, |connection_id| {
-                let mut parts = Vec::new();
-                if !change.objects_published.is_empty() {
-                    parts.push(format!("published {}", change.objects_published.join(", ")));
-                }
-                if !change.objects_unpublished.is_empty() {
-                    parts.push(format!(
-                        "stopped publishing {}",
-                        change.objects_unpublished.join(", ")
-                    ));
-                }
-                if !change.changes.is_empty() {
-                    parts.push(format!(
-                        "changed the fields of {} object(s)",
-                        change.changes.len()
-                    ));
-                }
+            let connection = message.payload.connection();
+            let Some(connection_id) = checked_connection(conn, connection, message.org_id).await?
+            else {
+                return Ok(());
+            };
+            let entry = M::entry(message);
+            record(
+                conn,
                 NewEntry {
                     connection_id,
-                    kind: Kind::PublishedFieldsChanged,
-                    summary: format!(
-                        "{} changed what it publishes: {}",
-                        change.publisher_org_name,
-                        if parts.is_empty() {
-                            "no change".to_string()
-                        } else {
-                            parts.join("; ")
-                        }
-                    ),
-                    detail: serde_json::json!({
-                        "publisher_org_id": message.org_id,
-                        "objects_published": change.objects_published,
-                        "objects_unpublished": change.objects_unpublished,
-                        "changes": change.changes,
-                    }),
-                    occurred_at: message.occurred_at,
+                    kind: entry.kind,
+                    summary: entry.summary,
+                    detail: entry.detail,
+                    occurred_at: entry.occurred_at,
                     source_message_id: Some(message.message_id.as_uuid()),
-                }
-            })
-            .await
+                },
+            )
+            .await?;
+            Ok(())
         })
     }
 }
 
-/// `sharing.record_accept_failed.v1` becomes a `RecordAcceptFailed` entry.
-pub struct RecordAcceptFailedIntoHistory;
+impl IntoHistory for EmailSentV1 {
+    fn connection(&self) -> Option<ConnectionId> {
+        self.connection_id
+    }
 
-impl Handler<RecordAcceptFailedV1> for RecordAcceptFailedIntoHistory {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<RecordAcceptFailedV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let failure = &message.payload;
-            into_history(conn, message, failure.connection_id, |connection_id| {
-                let mode = match failure.mode {
-                    AcceptMode::ByHand => "by hand",
-                    AcceptMode::Automatically => "automatically",
-                };
-                NewEntry {
-                    connection_id,
-                    kind: Kind::RecordAcceptFailed,
-                    summary: format!(
-                        "{} {} could not be accepted {mode}: {}",
-                        failure.object, failure.record_id, failure.error
-                    ),
-                    detail: serde_json::json!({
-                        "mode": failure.mode,
-                        "object": failure.object,
-                        "record_id": failure.record_id,
-                        "error": failure.error,
-                    }),
-                    occurred_at: failure.failed_at,
-                    source_message_id: Some(message.message_id.as_uuid()),
-                }
-            })
-            .await
-        })
+    fn entry(message: &Envelope<Self>) -> Entry {
+        let email = &message.payload;
+        Entry {
+            kind: Kind::EmailSent,
+            summary: format!("Email \"{}\" sent to {}", email.subject, email.recipient),
+            detail: json!({
+                "email_id": email.email_id,
+                "email_kind": email.email_kind,
+                "recipient": email.recipient,
+                "subject": email.subject,
+            }),
+            occurred_at: email.sent_at,
+        }
     }
 }
 
-/// `sync.update_failed.v1` becomes a `RecordUpdateFailed` entry.
-pub struct SyncUpdateFailedIntoHistory;
+impl IntoHistory for EmailFailedV1 {
+    fn connection(&self) -> Option<ConnectionId> {
+        self.connection_id
+    }
 
-impl Handler<SyncUpdateFailedV1> for SyncUpdateFailedIntoHistory {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<SyncUpdateFailedV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let failure = &message.payload;
-            into_history(conn, message, failure.connection_id, |connection_id| {
-                NewEntry {
-                    connection_id,
-                    kind: Kind::RecordUpdateFailed,
-                    summary: format!(
-                        "The Connection User could not update {} \"{}\" after {} attempts: {}",
-                        failure.object, failure.record_name, failure.attempts, failure.error
-                    ),
-                    detail: serde_json::json!({
-                        "object": failure.object,
-                        "record_id": failure.record_id,
-                        "record_name": failure.record_name,
-                        "error": failure.error,
-                        "attempts": failure.attempts,
-                    }),
-                    occurred_at: failure.failed_at,
-                    source_message_id: Some(message.message_id.as_uuid()),
-                }
-            })
-            .await
-        })
+    fn entry(message: &Envelope<Self>) -> Entry {
+        let email = &message.payload;
+        Entry {
+            kind: Kind::EmailFailed,
+            summary: format!(
+                "Email \"{}\" to {} failed: {}",
+                email.subject, email.recipient, email.reason
+            ),
+            detail: json!({
+                "email_id": email.email_id,
+                "email_kind": email.email_kind,
+                "recipient": email.recipient,
+                "subject": email.subject,
+                "reason": email.reason,
+            }),
+            occurred_at: email.failed_at,
+        }
+    }
+}
+
+impl IntoHistory for PublicationsChangedV1 {
+    fn connection(&self) -> Option<ConnectionId> {
+        Some(self.connection_id)
+    }
+
+    fn entry(message: &Envelope<Self>) -> Entry {
+        let change = &message.payload;
+        let mut parts = Vec::new();
+        if !change.objects_published.is_empty() {
+            parts.push(format!("published {}", change.objects_published.join(", ")));
+        }
+        if !change.objects_unpublished.is_empty() {
+            parts.push(format!(
+                "stopped publishing {}",
+                change.objects_unpublished.join(", ")
+            ));
+        }
+        if !change.changes.is_empty() {
+            parts.push(format!(
+                "changed the fields of {} object(s)",
+                change.changes.len()
+            ));
+        }
+        let what = if parts.is_empty() {
+            "no change".to_string()
+        } else {
+            parts.join("; ")
+        };
+        Entry {
+            kind: Kind::PublishedFieldsChanged,
+            summary: format!(
+                "{} changed what it publishes: {what}",
+                change.publisher_org_name
+            ),
+            detail: json!({
+                "publisher_org_id": message.org_id,
+                "objects_published": change.objects_published,
+                "objects_unpublished": change.objects_unpublished,
+                "changes": change.changes,
+            }),
+            occurred_at: message.occurred_at,
+        }
+    }
+}
+
+impl IntoHistory for RecordAcceptFailedV1 {
+    fn connection(&self) -> Option<ConnectionId> {
+        Some(self.connection_id)
+    }
+
+    fn entry(message: &Envelope<Self>) -> Entry {
+        let failure = &message.payload;
+        let mode = match failure.mode {
+            AcceptMode::ByHand => "by hand",
+            AcceptMode::Automatically => "automatically",
+        };
+        Entry {
+            kind: Kind::RecordAcceptFailed,
+            summary: format!(
+                "{} {} could not be accepted {mode}: {}",
+                failure.object, failure.record_id, failure.error
+            ),
+            detail: json!({
+                "mode": failure.mode,
+                "object": failure.object,
+                "record_id": failure.record_id,
+                "error": failure.error,
+            }),
+            occurred_at: failure.failed_at,
+        }
+    }
+}
+
+impl IntoHistory for SyncUpdateFailedV1 {
+    fn connection(&self) -> Option<ConnectionId> {
+        Some(self.connection_id)
+    }
+
+    fn entry(message: &Envelope<Self>) -> Entry {
+        let failure = &message.payload;
+        Entry {
+            kind: Kind::RecordUpdateFailed,
+            summary: format!(
+                "The Connection User could not update {} \"{}\" after {} attempts: {}",
+                failure.object, failure.record_name, failure.attempts, failure.error
+            ),
+            detail: json!({
+                "object": failure.object,
+                "record_id": failure.record_id,
+                "record_name": failure.record_name,
+                "error": failure.error,
+                "attempts": failure.attempts,
+            }),
+            occurred_at: failure.failed_at,
+        }
     }
 }

@@ -17,7 +17,11 @@ pub mod token;
 pub use config::Config;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use history_events::RecordInHistory;
 use shared::consumer::{ConsumerSpec, Handlers};
+use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
+use shared::message::events::sharing::{PublicationsChangedV1, RecordAcceptFailedV1};
+use shared::message::events::sync::SyncUpdateFailedV1;
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
 
@@ -44,11 +48,11 @@ pub fn consumers() -> Vec<ConsumerSpec> {
         service: NAME,
         name: "history",
         handlers: Handlers::new()
-            .on(history::EmailSentIntoHistory)
-            .on(history::EmailFailedIntoHistory)
-            .on(history_events::PublicationsChangedIntoHistory)
-            .on(history_events::RecordAcceptFailedIntoHistory)
-            .on(history_events::SyncUpdateFailedIntoHistory),
+            .on::<EmailSentV1, _>(RecordInHistory)
+            .on::<EmailFailedV1, _>(RecordInHistory)
+            .on::<PublicationsChangedV1, _>(RecordInHistory)
+            .on::<RecordAcceptFailedV1, _>(RecordInHistory)
+            .on::<SyncUpdateFailedV1, _>(RecordInHistory),
     }]
 }
 
