@@ -8,6 +8,7 @@ mod connections_emails;
 mod connections_history;
 mod connections_support;
 mod contracts;
+mod database_loss;
 mod dead_letters;
 mod http_errors;
 mod notifications;

@@ -6,10 +6,12 @@
 //! - [`eventually`]: wait for a condition with a deadline, never a bare sleep.
 
 mod database;
+mod proxy;
 mod smtp;
 mod wait;
 
 pub use database::TestDatabase;
+pub use proxy::TcpProxy;
 pub use smtp::{ReceivedEmail, SmtpReply, SmtpSink};
 pub use wait::eventually;
 
