@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 /// What every service's parts are built from: one per process.
 #[derive(Clone)]
@@ -113,7 +113,12 @@ pub async fn serve(
     }
     let router = router
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http());
+        // 5xx answers are warnings here: a 503 from /readyz while starting is expected, and real
+        // 500s are already logged at ERROR, with their cause, by `ApiError::internal`.
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+        );
     let addr = listener
         .local_addr()
         .context("reading the listener's address")?;
