@@ -183,3 +183,27 @@ pub(crate) async fn checked_connection(
         )))
     }
 }
+
+/// A `StatusChanged` entry: `from` → `to`, done by `by_org`.
+pub async fn record_status_change(
+    conn: &mut AsyncPgConnection,
+    connection_id: Uuid,
+    from: &str,
+    to: &str,
+    by_org: OrgId,
+    summary: String,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    record(
+        conn,
+        NewEntry {
+            connection_id,
+            kind: Kind::StatusChanged,
+            summary,
+            detail: serde_json::json!({ "from": from, "to": to, "by_org_id": by_org }),
+            occurred_at: at,
+            source_message_id: None,
+        },
+    )
+    .await
+}

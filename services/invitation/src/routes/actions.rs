@@ -6,7 +6,7 @@ use super::AppState;
 use super::access::{check_owner, locked_connection, org_name};
 use super::effects::effects;
 use crate::connection::{ConnectionRow, ConnectionView, Status};
-use crate::history::{self, Kind, NewEntry};
+use crate::history;
 use crate::lifecycle::{self, Action, Side};
 use crate::schema::connections;
 use axum::Json;
@@ -165,20 +165,14 @@ async fn act(
                 .get_result(conn)
                 .await?;
             let actor = org_name(conn, org).await?;
-            history::record(
+            history::record_status_change(
                 conn,
-                NewEntry {
-                    connection_id: row.id,
-                    kind: Kind::StatusChanged,
-                    summary: summary(action, &actor),
-                    detail: serde_json::json!({
-                        "from": current.as_str(),
-                        "to": next.as_str(),
-                        "by_org_id": org,
-                    }),
-                    occurred_at: now,
-                    source_message_id: None,
-                },
+                row.id,
+                current.as_str(),
+                next.as_str(),
+                org,
+                summary(action, &actor),
+                now,
             )
             .await?;
             effects(conn, state, &updated, org, side, action, &actor, now).await?;

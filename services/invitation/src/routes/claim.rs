@@ -5,7 +5,7 @@ use super::AppState;
 use super::access::org_name;
 use super::actions::summary;
 use crate::connection::{ConnectionRow, ConnectionView};
-use crate::history::{self, Kind, NewEntry};
+use crate::history;
 use crate::lifecycle::{self, Action, Side};
 use crate::schema::{connections, tokens};
 use crate::token;
@@ -128,20 +128,14 @@ pub async fn claim(
                 .execute(conn)
                 .await?;
             let actor = org_name(conn, org).await?;
-            history::record(
+            history::record_status_change(
                 conn,
-                NewEntry {
-                    connection_id: row.id,
-                    kind: Kind::StatusChanged,
-                    summary: summary(Action::Claim, &actor),
-                    detail: serde_json::json!({
-                        "from": current.as_str(),
-                        "to": next.as_str(),
-                        "by_org_id": org,
-                    }),
-                    occurred_at: now,
-                    source_message_id: None,
-                },
+                row.id,
+                current.as_str(),
+                next.as_str(),
+                org,
+                summary(Action::Claim, &actor),
+                now,
             )
             .await?;
             Ok(updated)
