@@ -13,6 +13,7 @@ pub mod digest;
 pub mod intake;
 pub mod kinds;
 pub mod mailer;
+pub mod requests;
 pub mod routes;
 pub mod schema;
 pub mod sender;
