@@ -155,3 +155,22 @@ pub struct Contact {
     pub name: String,
     pub email: String,
 }
+
+/// A connection filter: the connections `org` is one of the two sides of. Every query that shows
+/// or changes a connection for an org goes through it, so isolation is written once.
+pub type VisibleTo = Box<
+    dyn diesel::BoxableExpression<
+            connections::table,
+            diesel::pg::Pg,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+>;
+
+pub fn visible_to(org: shared::ids::OrgId) -> VisibleTo {
+    Box::new(
+        connections::org_id
+            .eq(org.as_uuid())
+            .nullable()
+            .or(connections::partner_org_id.eq(org.as_uuid())),
+    )
+}

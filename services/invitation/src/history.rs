@@ -155,11 +155,7 @@ async fn belongs_to(
 ) -> QueryResult<bool> {
     let found: i64 = connections::table
         .filter(connections::id.eq(connection_id))
-        .filter(
-            connections::org_id
-                .eq(org.as_uuid())
-                .or(connections::partner_org_id.eq(org.as_uuid())),
-        )
+        .filter(crate::connection::visible_to(org))
         .count()
         .get_result(conn)
         .await?;

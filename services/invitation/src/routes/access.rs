@@ -20,11 +20,7 @@ pub(crate) async fn visible_connection(
 ) -> Result<(ConnectionRow, Side), ApiError> {
     let row = connections::table
         .filter(connections::id.eq(id))
-        .filter(
-            connections::org_id
-                .eq(org.as_uuid())
-                .or(connections::partner_org_id.eq(org.as_uuid())),
-        )
+        .filter(crate::connection::visible_to(org))
         .select(ConnectionRow::as_select())
         .first(conn)
         .await
@@ -41,11 +37,7 @@ pub(crate) async fn locked_connection(
 ) -> Result<(ConnectionRow, Side), ApiError> {
     let row = connections::table
         .filter(connections::id.eq(id))
-        .filter(
-            connections::org_id
-                .eq(org.as_uuid())
-                .or(connections::partner_org_id.eq(org.as_uuid())),
-        )
+        .filter(crate::connection::visible_to(org))
         .select(ConnectionRow::as_select())
         .for_update()
         .first(conn)

@@ -69,11 +69,7 @@ pub async fn list_connections(
     let org = principal.org_id;
     let mut conn = state.pool.get().await?;
     let rows: Vec<ConnectionRow> = connections::table
-        .filter(
-            connections::org_id
-                .eq(org.as_uuid())
-                .or(connections::partner_org_id.eq(org.as_uuid())),
-        )
+        .filter(crate::connection::visible_to(org))
         .order((connections::invited_at.desc(), connections::id))
         .select(ConnectionRow::as_select())
         .load(&mut conn)
