@@ -1,12 +1,17 @@
+//! The handler table of a consumer: which message types it takes, how each is keyed for
+//! ordering, and the type-erased runners the runtime calls.
+
 use crate::error::HandlerError;
-use crate::message::{DecodeError, Envelope, Message};
+use crate::message::{DecodeError, Envelope, EnvelopeHead, Message};
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Handles one message type. Runs inside the transaction that also records the inbox row:
 /// write the effect through `conn`, and use [`crate::outbox::enqueue`] for the messages it causes.
+/// Several messages may share one transaction (a batch); the runtime isolates a failing one.
 pub trait Handler<M: Message>: Send + Sync + 'static {
     fn handle<'a>(
         &'a self,
@@ -15,29 +20,88 @@ pub trait Handler<M: Message>: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), HandlerError>>;
 }
 
-/// A decoded message bound to its handler, ready to run.
-pub(crate) trait Ready: Send + Sync {
-    fn run<'a>(
+/// Handles a run of messages of one type at once (one statement for all, say), in queue order.
+/// An error fails every message of the run; the runtime then retries each one alone.
+pub trait BatchHandler<M: Message>: Send + Sync + 'static {
+    fn handle_batch<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a Envelope<M>],
     ) -> BoxFuture<'a, Result<(), HandlerError>>;
 }
 
-struct Bound<M, H> {
-    handler: Arc<H>,
-    message: Envelope<M>,
-}
+/// The ordering key of a message: messages with equal keys are handled one after another,
+/// in queue order. `None` (the default) means any order.
+pub type KeyOf<M> = fn(&Envelope<M>) -> String;
 
-impl<M: Message, H: Handler<M>> Ready for Bound<M, H> {
+/// A decoded message waiting for its handler (an `Envelope<M>` behind `dyn Any`).
+pub(crate) type AnyMessage = Box<dyn Any + Send + Sync>;
+
+/// Runs a run of same-type messages on a connection inside a transaction.
+pub(crate) trait Runner: Send + Sync {
     fn run<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+}
+
+fn typed<'a, M: Message>(
+    messages: &'a [&'a AnyMessage],
+) -> Result<Vec<&'a Envelope<M>>, HandlerError> {
+    messages
+        .iter()
+        .map(|m| {
+            m.downcast_ref::<Envelope<M>>()
+                .ok_or_else(|| HandlerError::permanent("runtime bug: message of the wrong type"))
+        })
+        .collect()
+}
+
+struct One<H>(Arc<H>);
+struct Many<H>(Arc<H>);
+struct Typed<M, R> {
+    inner: R,
+    _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Message, H: Handler<M>> Runner for Typed<M, One<H>> {
+    fn run<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        self.handler.handle(conn, &self.message)
+        Box::pin(async move {
+            for message in typed::<M>(messages)? {
+                self.inner.0.handle(conn, message).await?;
+            }
+            Ok(())
+        })
     }
 }
 
-type Decoder = Arc<dyn Fn(&[u8]) -> Result<Box<dyn Ready>, DecodeError> + Send + Sync>;
+impl<M: Message, H: BatchHandler<M>> Runner for Typed<M, Many<H>> {
+    fn run<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let typed = typed::<M>(messages)?;
+            self.inner.0.handle_batch(conn, &typed).await
+        })
+    }
+}
+
+/// A message decoded, validated and bound to its runner.
+pub(crate) struct Decoded {
+    pub head: EnvelopeHead,
+    pub key: Option<String>,
+    pub message: AnyMessage,
+    pub runner: Arc<dyn Runner>,
+}
+
+type Decoder = Arc<dyn Fn(&[u8]) -> Result<Decoded, DecodeError> + Send + Sync>;
 
 /// The handlers of one consumer, by routing key (`kind.vN`).
 #[derive(Clone, Default)]
@@ -50,15 +114,60 @@ impl Handlers {
         Self::default()
     }
 
-    /// Registers `handler` for messages of type `M`; the work queue is bound to `M`'s routing key.
-    pub fn on<M: Message, H: Handler<M>>(mut self, handler: H) -> Self {
-        let handler = Arc::new(handler);
+    /// Registers `handler` for messages of type `M`, in any order; the work queue is bound to
+    /// `M`'s routing key.
+    pub fn on<M: Message, H: Handler<M>>(self, handler: H) -> Self {
+        self.register::<M>(
+            Arc::new(Typed::<M, _> {
+                inner: One(Arc::new(handler)),
+                _m: Default::default(),
+            }),
+            None,
+        )
+    }
+
+    /// Like [`Handlers::on`], but messages with the same `key` are handled in queue order.
+    pub fn on_ordered<M: Message, H: Handler<M>>(self, handler: H, key: KeyOf<M>) -> Self {
+        self.register::<M>(
+            Arc::new(Typed::<M, _> {
+                inner: One(Arc::new(handler)),
+                _m: Default::default(),
+            }),
+            Some(key),
+        )
+    }
+
+    /// Registers a handler that takes runs of `M` at once; `key`, if given, orders them.
+    pub fn on_batch<M: Message, H: BatchHandler<M>>(
+        self,
+        handler: H,
+        key: Option<KeyOf<M>>,
+    ) -> Self {
+        self.register::<M>(
+            Arc::new(Typed::<M, _> {
+                inner: Many(Arc::new(handler)),
+                _m: Default::default(),
+            }),
+            key,
+        )
+    }
+
+    fn register<M: Message>(mut self, runner: Arc<dyn Runner>, key: Option<KeyOf<M>>) -> Self {
         let decoder: Decoder = Arc::new(move |body: &[u8]| {
             let message = Envelope::<M>::decode(body)?;
-            Ok(Box::new(Bound {
-                handler: handler.clone(),
-                message,
-            }) as Box<dyn Ready>)
+            message
+                .payload
+                .validate()
+                .map_err(|reason| DecodeError::Invalid {
+                    message_type: M::routing_key(),
+                    reason,
+                })?;
+            Ok(Decoded {
+                head: message.head(),
+                key: key.map(|key| key(&message)),
+                message: Box::new(message),
+                runner: runner.clone(),
+            })
         });
         self.by_routing_key.insert(M::routing_key(), decoder);
         self
@@ -68,11 +177,7 @@ impl Handlers {
         self.by_routing_key.keys().cloned().collect()
     }
 
-    pub(crate) fn decode(
-        &self,
-        routing_key: &str,
-        body: &[u8],
-    ) -> Result<Box<dyn Ready>, DecodeError> {
+    pub(crate) fn decode(&self, routing_key: &str, body: &[u8]) -> Result<Decoded, DecodeError> {
         let decoder = self
             .by_routing_key
             .get(routing_key)

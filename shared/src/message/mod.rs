@@ -8,6 +8,7 @@
 pub mod catalog;
 mod envelope;
 pub mod events;
+pub mod rules;
 mod traceparent;
 
 pub use envelope::{DecodeError, Envelope, EnvelopeHead};
@@ -24,6 +25,12 @@ pub trait Message: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'st
     const VERSION: u32;
     /// One sentence for the AsyncAPI document.
     const DESCRIPTION: &'static str;
+
+    /// Checks the payload with the rules HTTP input follows (`crate::validate`) before any
+    /// handler sees it. An invalid message is dead-lettered with the returned reason.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
 
     /// The routing key on the events exchange: `KIND.vVERSION`.
     fn routing_key() -> String {
