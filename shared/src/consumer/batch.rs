@@ -156,8 +156,10 @@ async fn fail(
         HandlerError::Permanent(reason) => return dead_letter(shared, &item, &reason).await,
         HandlerError::Transient(err) => format!("{err:#}"),
     };
-    let Some(key) = item.key_owned() else {
-        return retry_later(shared, &item, &error).await;
+    let key = match (item.key_owned(), decoded(&item)) {
+        (Some(key), _) => key,
+        (None, Some(d)) if shared.retry_in_place => format!("message {}", d.head.message_id),
+        _ => return retry_later(shared, &item, &error).await,
     };
     let schedule = shared.ctx.topology.retry_schedule();
     let Some(delay) = schedule.delay_before_retry(item.attempt) else {

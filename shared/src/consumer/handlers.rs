@@ -30,9 +30,14 @@ pub trait BatchHandler<M: Message>: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), HandlerError>>;
 }
 
-/// The ordering key of a message: messages with equal keys are handled one after another,
-/// in queue order. `None` (the default) means any order.
-pub type KeyOf<M> = fn(&Envelope<M>) -> String;
+/// Whether a consumer handles a message type in order of [`Message::order_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Any order, as many at once as lanes allow.
+    Any,
+    /// Messages with the same key one after another, in queue order; other keys beside them.
+    ByKey,
+}
 
 /// A decoded message waiting for its handler (an `Envelope<M>` behind `dyn Any`).
 pub(crate) type AnyMessage = Box<dyn Any + Send + Sync>;
@@ -93,6 +98,13 @@ impl<M: Message, H: BatchHandler<M>> Runner for Typed<M, Many<H>> {
     }
 }
 
+fn one<M: Message, H: Handler<M>>(handler: H) -> Typed<M, One<H>> {
+    Typed {
+        inner: One(Arc::new(handler)),
+        _m: Default::default(),
+    }
+}
+
 /// A message decoded, validated and bound to its runner.
 pub(crate) struct Decoded {
     pub head: EnvelopeHead,
@@ -107,6 +119,7 @@ type Decoder = Arc<dyn Fn(&[u8]) -> Result<Decoded, DecodeError> + Send + Sync>;
 #[derive(Clone, Default)]
 pub struct Handlers {
     by_routing_key: BTreeMap<String, Decoder>,
+    partitions: Option<u16>,
 }
 
 impl Handlers {
@@ -117,42 +130,25 @@ impl Handlers {
     /// Registers `handler` for messages of type `M`, in any order; the work queue is bound to
     /// `M`'s routing key.
     pub fn on<M: Message, H: Handler<M>>(self, handler: H) -> Self {
-        self.register::<M>(
-            Arc::new(Typed::<M, _> {
-                inner: One(Arc::new(handler)),
-                _m: Default::default(),
-            }),
-            None,
-        )
+        self.register::<M>(Arc::new(one::<M, H>(handler)), Order::Any)
     }
 
-    /// Like [`Handlers::on`], but messages with the same `key` are handled in queue order.
-    pub fn on_ordered<M: Message, H: Handler<M>>(self, handler: H, key: KeyOf<M>) -> Self {
-        self.register::<M>(
-            Arc::new(Typed::<M, _> {
-                inner: One(Arc::new(handler)),
-                _m: Default::default(),
-            }),
-            Some(key),
-        )
+    /// Like [`Handlers::on`], but messages with the same [`Message::order_key`] are handled
+    /// in queue order.
+    pub fn on_ordered<M: Message, H: Handler<M>>(self, handler: H) -> Self {
+        self.register::<M>(Arc::new(one::<M, H>(handler)), Order::ByKey)
     }
 
-    /// Registers a handler that takes runs of `M` at once; `key`, if given, orders them.
-    pub fn on_batch<M: Message, H: BatchHandler<M>>(
-        self,
-        handler: H,
-        key: Option<KeyOf<M>>,
-    ) -> Self {
-        self.register::<M>(
-            Arc::new(Typed::<M, _> {
-                inner: Many(Arc::new(handler)),
-                _m: Default::default(),
-            }),
-            key,
-        )
+    /// Registers a handler that takes runs of `M` at once.
+    pub fn on_batch<M: Message, H: BatchHandler<M>>(self, handler: H, order: Order) -> Self {
+        let runner = Typed::<M, _> {
+            inner: Many(Arc::new(handler)),
+            _m: Default::default(),
+        };
+        self.register::<M>(Arc::new(runner), order)
     }
 
-    fn register<M: Message>(mut self, runner: Arc<dyn Runner>, key: Option<KeyOf<M>>) -> Self {
+    fn register<M: Message>(mut self, runner: Arc<dyn Runner>, order: Order) -> Self {
         let decoder: Decoder = Arc::new(move |body: &[u8]| {
             let message = Envelope::<M>::decode(body)?;
             message
@@ -164,13 +160,28 @@ impl Handlers {
                 })?;
             Ok(Decoded {
                 head: message.head(),
-                key: key.map(|key| key(&message)),
+                key: match order {
+                    Order::Any => None,
+                    Order::ByKey => message.payload.order_key(),
+                },
                 message: Box::new(message),
                 runner: runner.clone(),
             })
         });
         self.by_routing_key.insert(M::routing_key(), decoder);
         self
+    }
+
+    /// Spreads the consumer over `partitions` work queues, each taken by one process at a time
+    /// (see [`crate::amqp::partitions`]): per-key order then holds across processes.
+    /// Every transient failure is retried in place, its key waiting.
+    pub fn partitioned(mut self, partitions: u16) -> Self {
+        self.partitions = Some(partitions.max(1));
+        self
+    }
+
+    pub fn partitions(&self) -> Option<u16> {
+        self.partitions
     }
 
     pub fn routing_keys(&self) -> Vec<String> {

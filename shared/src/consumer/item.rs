@@ -8,6 +8,7 @@ use crate::amqp::header_i64;
 use crate::health::Health;
 use crate::message::EnvelopeHead;
 use lapin::message::Delivery;
+use std::sync::Arc;
 
 pub(crate) enum Work {
     Handle(Decoded),
@@ -17,6 +18,8 @@ pub(crate) enum Work {
 
 pub(crate) struct Item {
     pub delivery: Delivery,
+    /// The queue it was delivered from (a partition of a partitioned consumer).
+    pub queue: Arc<str>,
     pub attempt: u32,
     pub work: Work,
     _busy: Busy,
@@ -43,6 +46,7 @@ impl Drop for Busy {
 impl Item {
     pub fn admit(
         delivery: Delivery,
+        queue: Arc<str>,
         handlers: &Handlers,
         settings: &ConsumerSettings,
         health: &Health,
@@ -61,6 +65,7 @@ impl Item {
         };
         Self {
             delivery,
+            queue,
             attempt,
             work,
             _busy: busy,

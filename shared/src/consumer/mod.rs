@@ -24,7 +24,7 @@ mod scheduler;
 mod settings;
 mod settle;
 
-pub use handlers::{BatchHandler, Handler, Handlers, KeyOf};
+pub use handlers::{BatchHandler, Handler, Handlers, Order};
 pub use runner::{ConsumerContext, component_name, run};
 pub use settings::ConsumerSettings;
 
@@ -35,4 +35,25 @@ pub struct ConsumerSpec {
     /// The consumer's name within the service (`emails`): names the work queue.
     pub name: &'static str,
     pub handlers: Handlers,
+}
+
+/// Declares everything `spec` consumes from (exchanges, its work queue and bindings, retry
+/// queues, dead letters) and returns the queues to consume. The runtime calls it on every new
+/// session; a deployment tool or a test may call it before anything is published.
+pub async fn declare(
+    channel: &lapin::Channel,
+    topology: &crate::amqp::Topology,
+    spec: &ConsumerSpec,
+) -> anyhow::Result<Vec<String>> {
+    let keys = spec.handlers.routing_keys();
+    if let Some(partitions) = spec.handlers.partitions() {
+        return topology
+            .declare_partitions(channel, spec.service, spec.name, partitions, &keys)
+            .await;
+    }
+    let queue = topology
+        .declare_consumer(channel, spec.service, spec.name, &keys)
+        .await?;
+    topology.bind_buckets(channel, &queue, &keys).await?;
+    Ok(vec![queue])
 }

@@ -92,15 +92,9 @@ async fn session(
 ) -> anyhow::Result<()> {
     let connection = connect(&ctx.amqp_url, component).await?;
     let channel = ConfirmedChannel::open(&connection).await?;
-    let queue = ctx
-        .topology
-        .declare_consumer(
-            channel.channel(),
-            spec.service,
-            spec.name,
-            &spec.handlers.routing_keys(),
-        )
-        .await?;
+    let queues = super::declare(channel.channel(), &ctx.topology, spec).await?;
+    // The inbox and the metrics know the consumer by its work queue's name, partitions or not.
+    let queue = ctx.topology.work_queue(spec.service, spec.name);
     timed(
         "setting prefetch",
         channel
@@ -108,17 +102,29 @@ async fn session(
             .basic_qos(ctx.prefetch, BasicQosOptions { global: false }),
     )
     .await?;
-    let tag = format!("{component} {}", uuid::Uuid::now_v7());
-    let mut deliveries = timed(
-        "starting to consume",
-        channel.channel().basic_consume(
-            queue.as_str().into(),
-            tag.as_str().into(),
-            BasicConsumeOptions::default(), // manual acks
-            FieldTable::default(),
-        ),
-    )
-    .await?;
+    let mut streams = Vec::new();
+    let mut tags = Vec::new();
+    for name in &queues {
+        let tag = format!("{component} {}", uuid::Uuid::now_v7());
+        let consumer = timed(
+            "starting to consume",
+            channel.channel().basic_consume(
+                name.as_str().into(),
+                tag.as_str().into(),
+                BasicConsumeOptions::default(), // manual acks
+                FieldTable::default(),
+            ),
+        )
+        .await?;
+        let source: Arc<str> = Arc::from(name.as_str());
+        streams.push(
+            consumer
+                .map(move |delivery| (source.clone(), delivery))
+                .boxed(),
+        );
+        tags.push(tag);
+    }
+    let mut deliveries = futures_util::stream::select_all(streams);
     let settings = ctx.settings.clone();
     let shared = Arc::new(Shared {
         ctx: ctx.clone(),
@@ -127,6 +133,7 @@ async fn session(
         acks: Acks::new(channel.channel().clone()),
         channel,
         shutdown: shutdown.clone(),
+        retry_in_place: spec.handlers.partitions().is_some(),
     });
     ctx.health.set(component, true);
     tracing::info!(
@@ -152,7 +159,13 @@ async fn session(
                 }
             }
             linger_until = None;
-            let (items, keys) = scheduler.take(settings.batch_size);
+            // Share what waits among the idle lanes rather than give it all to the first one.
+            let idle = settings.lanes - running;
+            let share = scheduler
+                .queued()
+                .div_ceil(idle)
+                .clamp(1, settings.batch_size);
+            let (items, keys) = scheduler.take(share);
             running += 1;
             let shared = shared.clone();
             tasks.spawn(async move { Event::Batch(batch::run(shared, items, keys).await) });
@@ -163,7 +176,9 @@ async fn session(
             _ = shutdown.cancelled() => {
                 // Stop taking deliveries, finish the batches that run; what waits goes back to
                 // the queue when the channel closes (unacknowledged).
-                let _ = timed("cancelling the consumer", shared.channel.channel().basic_cancel(tag.as_str().into(), BasicCancelOptions::default())).await;
+                for tag in &tags {
+                    let _ = timed("cancelling the consumer", shared.channel.channel().basic_cancel(tag.as_str().into(), BasicCancelOptions::default())).await;
+                }
                 while running > 0 {
                     match tasks.join_next().await {
                         Some(Ok(Event::Batch(_))) | Some(Err(_)) => running -= 1,
@@ -206,12 +221,12 @@ async fn session(
             }
             _ = async { if let Some(until) = linger { tokio::time::sleep_until(until).await } }, if linger.is_some() => {}
             next = deliveries.next() => {
-                let delivery = match next {
-                    Some(Ok(delivery)) => delivery,
-                    Some(Err(err)) => return Err(err.into()),
+                let (source, delivery) = match next {
+                    Some((source, Ok(delivery))) => (source, delivery),
+                    Some((_, Err(err))) => return Err(err.into()),
                     None => anyhow::bail!("the broker ended the consumer"),
                 };
-                scheduler.push(Item::admit(delivery, &spec.handlers, &settings, &ctx.health));
+                scheduler.push(Item::admit(delivery, source, &spec.handlers, &settings, &ctx.health));
             }
         }
     }

@@ -15,6 +15,8 @@ pub(crate) struct Shared {
     pub channel: ConfirmedChannel,
     pub acks: Acks,
     pub shutdown: CancellationToken,
+    /// Partitioned consumers have no retry queues: every retry waits in place.
+    pub retry_in_place: bool,
 }
 
 impl Shared {
@@ -28,7 +30,7 @@ impl Shared {
 
 /// Sends `item` to its next retry queue, or dead-letters it when the schedule is spent.
 pub(crate) async fn retry_later(shared: &Shared, item: &Item, error: &str) -> anyhow::Result<()> {
-    let Some(retry_queue) = shared.ctx.topology.retry_queue(&shared.queue, item.attempt) else {
+    let Some(retry_queue) = shared.ctx.topology.retry_queue(&item.queue, item.attempt) else {
         let reason = format!(
             "gave up after {} attempts; last error: {error}",
             item.attempt
@@ -63,7 +65,7 @@ pub(crate) async fn dead_letter(shared: &Shared, item: &Item, reason: &str) -> a
     let delivery = &item.delivery;
     let headers = Headers::from_table(delivery.properties.headers().as_ref())
         .text("x-death-reason", &truncate(reason))
-        .text("x-original-queue", &shared.queue)
+        .text("x-original-queue", &item.queue)
         .text("x-original-routing-key", delivery.routing_key.as_str())
         .int("x-attempt", i64::from(item.attempt))
         .text("x-failed-at", &chrono::Utc::now().to_rfc3339());

@@ -32,6 +32,13 @@ pub trait Message: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'st
         Ok(())
     }
 
+    /// What orders this message: messages with the same key (a record, a connection) are
+    /// handled one after another, in queue order, by consumers that register the type as
+    /// ordered (and routed to the same partition of a partitioned consumer). `None`: any order.
+    fn order_key(&self) -> Option<String> {
+        None
+    }
+
     /// The routing key on the events exchange: `KIND.vVERSION`.
     fn routing_key() -> String {
         routing_key(Self::KIND, Self::VERSION)
