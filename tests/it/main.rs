@@ -16,6 +16,7 @@ mod redelivery;
 mod retries;
 mod runtime_batches;
 mod runtime_failures;
+mod runtime_handlers;
 mod runtime_order;
 mod runtime_processes;
 mod shutdown;

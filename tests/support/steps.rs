@@ -4,9 +4,8 @@
 
 use crate::TestApp;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use shared::consumer::{BatchHandler, ConsumerSpec, Handlers, Order};
+use shared::consumer::{BatchHandler, ConsumerSpec, Context, Handlers, Order};
 use shared::error::HandlerError;
 use shared::message::{Envelope, Message};
 use shared::service::ServiceParts;
@@ -97,61 +96,60 @@ pub struct StepHandler {
 }
 
 impl BatchHandler<StepV1> for StepHandler {
-    fn handle_batch<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        messages: &'a [&'a Envelope<StepV1>],
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            self.log
-                .batches
-                .lock()
-                .expect("log lock")
-                .push(messages.iter().map(|m| m.payload.seq).collect());
-            for message in messages {
-                let step = &message.payload;
-                let tries = self.log.tried(message.message_id.as_uuid());
-                if step.crash {
-                    std::process::abort();
-                }
-                assert!(!step.panic, "step {} of {} panics", step.seq, step.key);
-                if step.poison {
-                    return Err(HandlerError::permanent(format!(
-                        "step {} is poison",
-                        step.seq
-                    )));
-                }
-                if tries <= step.transient_failures {
-                    return Err(HandlerError::transient(anyhow::anyhow!(
-                        "step {} fails on try {tries}",
-                        step.seq
-                    )));
-                }
-                if step.lock {
-                    diesel::sql_query("UPDATE step_lock SET n = n + 1 WHERE id = 1")
-                        .execute(conn)
-                        .await?;
-                }
+    async fn handle_batch(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        messages: &[&Envelope<StepV1>],
+    ) -> Result<(), HandlerError> {
+        self.log
+            .batches
+            .lock()
+            .expect("log lock")
+            .push(messages.iter().map(|m| m.payload.seq).collect());
+        for message in messages {
+            let step = &message.payload;
+            let tries = self.log.tried(message.message_id.as_uuid());
+            if step.crash {
+                std::process::abort();
             }
-            if !self.pause.is_zero() {
-                tokio::time::sleep(self.pause).await; // stands for slow work, not a synchronisation
+            assert!(!step.panic, "step {} of {} panics", step.seq, step.key);
+            if step.poison {
+                return Err(HandlerError::permanent(format!(
+                    "step {} is poison",
+                    step.seq
+                )));
             }
-            // One statement for the whole batch.
-            let keys: Vec<&str> = messages.iter().map(|m| m.payload.key.as_str()).collect();
-            let seqs: Vec<i64> = messages.iter().map(|m| m.payload.seq).collect();
-            let ids: Vec<uuid::Uuid> = messages.iter().map(|m| m.message_id.as_uuid()).collect();
-            diesel::sql_query(
-                "INSERT INTO step_effects (key, seq, message_id, pid) \
-                 SELECT *, $4 FROM unnest($1::text[], $2::int8[], $3::uuid[])",
-            )
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
-            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(seqs)
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
-            .bind::<diesel::sql_types::BigInt, _>(i64::from(std::process::id()))
-            .execute(conn)
-            .await?;
-            Ok(())
-        })
+            if tries <= step.transient_failures {
+                return Err(HandlerError::transient(anyhow::anyhow!(
+                    "step {} fails on try {tries}",
+                    step.seq
+                )));
+            }
+            if step.lock {
+                diesel::sql_query("UPDATE step_lock SET n = n + 1 WHERE id = 1")
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        if !self.pause.is_zero() {
+            tokio::time::sleep(self.pause).await; // stands for slow work, not a synchronisation
+        }
+        // One statement for the whole batch.
+        let keys: Vec<&str> = messages.iter().map(|m| m.payload.key.as_str()).collect();
+        let seqs: Vec<i64> = messages.iter().map(|m| m.payload.seq).collect();
+        let ids: Vec<uuid::Uuid> = messages.iter().map(|m| m.message_id.as_uuid()).collect();
+        diesel::sql_query(
+            "INSERT INTO step_effects (key, seq, message_id, pid) \
+             SELECT *, $4 FROM unnest($1::text[], $2::int8[], $3::uuid[])",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(keys)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(seqs)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+        .bind::<diesel::sql_types::BigInt, _>(i64::from(std::process::id()))
+        .execute(conn)
+        .await?;
+        Ok(())
     }
 }
 

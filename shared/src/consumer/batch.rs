@@ -2,7 +2,7 @@
 //! effects, commit) and one acknowledgement. When a handler fails, the batch is rolled back and
 //! each message is tried alone, so only the failing one goes to a retry or the dead letters.
 
-use super::handlers::{AnyMessage, Decoded};
+use super::handlers::{AnyMessage, Context, Decoded};
 use super::item::{Item, Work};
 use super::settle::{Shared, dead_letter, retry_later};
 use crate::db;
@@ -218,6 +218,10 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
         settings.lock_timeout.as_millis(),
         settings.statement_timeout.as_millis()
     );
+    let ctx = Context {
+        service: shared.service,
+        consumer: &shared.queue,
+    };
     let transaction = conn.transaction::<usize, HandlerError, _>(async |conn| {
         conn.batch_execute(&limits).await?;
         let ids: Vec<uuid::Uuid> = items
@@ -239,7 +243,7 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
                 end += 1;
             }
             let messages: Vec<&AnyMessage> = fresh[start..end].iter().map(|d| &d.message).collect();
-            guarded(fresh[start].runner.as_ref(), conn, &messages).await?;
+            guarded(fresh[start].runner.as_ref(), &ctx, conn, &messages).await?;
             start = end;
         }
         Ok(fresh.len())
@@ -271,10 +275,11 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
 /// A panicking handler is a bug that retrying will not fix: a permanent failure of its message.
 async fn guarded(
     runner: &dyn super::handlers::Runner,
+    ctx: &Context<'_>,
     conn: &mut AsyncPgConnection,
     messages: &[&AnyMessage],
 ) -> Result<(), HandlerError> {
-    match AssertUnwindSafe(runner.run(conn, messages))
+    match AssertUnwindSafe(runner.run(ctx, conn, messages))
         .catch_unwind()
         .await
     {

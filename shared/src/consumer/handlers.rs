@@ -9,25 +9,58 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// What a handler knows of where it runs.
+pub struct Context<'a> {
+    /// The service the consumer belongs to: its outbox is the one [`Context::emit`] writes to.
+    pub service: &'static str,
+    /// The consumer's work queue (its name in the inbox).
+    pub consumer: &'a str,
+}
+
+impl Context<'_> {
+    /// Queues `payload` as an event caused by `cause`, in the handler's transaction (the
+    /// outbox): it keeps `cause`'s correlation id and trace, and leaves only if the effect commits.
+    pub async fn emit<C: Message, N: Message>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        cause: &Envelope<C>,
+        org_id: crate::ids::OrgId,
+        payload: N,
+    ) -> Result<(), HandlerError> {
+        let event = Envelope::caused_by(org_id, payload, &cause.head());
+        crate::outbox::enqueue(conn, self.service, &event).await?;
+        Ok(())
+    }
+}
+
 /// Handles one message type. Runs inside the transaction that also records the inbox row:
-/// write the effect through `conn`, and use [`crate::outbox::enqueue`] for the messages it causes.
+/// write the effect through `conn`, and [`Context::emit`] the messages it causes.
 /// Several messages may share one transaction (a batch); the runtime isolates a failing one.
+///
+/// ```ignore
+/// impl Handler<InvitationSentV1> for SendInvitation {
+///     async fn handle(&self, ctx: &Context<'_>, conn: &mut AsyncPgConnection,
+///                     message: &Envelope<InvitationSentV1>) -> Result<(), HandlerError> { ... }
+/// }
+/// ```
 pub trait Handler<M: Message>: Send + Sync + 'static {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<M>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+    fn handle(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<M>,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
 /// Handles a run of messages of one type at once (one statement for all, say), in queue order.
 /// An error fails every message of the run; the runtime then retries each one alone.
 pub trait BatchHandler<M: Message>: Send + Sync + 'static {
-    fn handle_batch<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        messages: &'a [&'a Envelope<M>],
-    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+    fn handle_batch(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        messages: &[&Envelope<M>],
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
 /// Whether a consumer handles a message type in order of [`Message::order_key`].
@@ -46,6 +79,7 @@ pub(crate) type AnyMessage = Box<dyn Any + Send + Sync>;
 pub(crate) trait Runner: Send + Sync {
     fn run<'a>(
         &'a self,
+        ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
     ) -> BoxFuture<'a, Result<(), HandlerError>>;
@@ -73,12 +107,13 @@ struct Typed<M, R> {
 impl<M: Message, H: Handler<M>> Runner for Typed<M, One<H>> {
     fn run<'a>(
         &'a self,
+        ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
             for message in typed::<M>(messages)? {
-                self.inner.0.handle(conn, message).await?;
+                self.inner.0.handle(ctx, conn, message).await?;
             }
             Ok(())
         })
@@ -88,12 +123,13 @@ impl<M: Message, H: Handler<M>> Runner for Typed<M, One<H>> {
 impl<M: Message, H: BatchHandler<M>> Runner for Typed<M, Many<H>> {
     fn run<'a>(
         &'a self,
+        ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
             let typed = typed::<M>(messages)?;
-            self.inner.0.handle_batch(conn, &typed).await
+            self.inner.0.handle_batch(ctx, conn, &typed).await
         })
     }
 }

@@ -17,6 +17,7 @@
 
 mod acks;
 mod batch;
+mod direct;
 mod handlers;
 mod item;
 mod runner;
@@ -24,7 +25,7 @@ mod scheduler;
 mod settings;
 mod settle;
 
-pub use handlers::{BatchHandler, Handler, Handlers, Order};
+pub use handlers::{BatchHandler, Context, Handler, Handlers, Order};
 pub use runner::{ConsumerContext, component_name, run};
 pub use settings::ConsumerSettings;
 
