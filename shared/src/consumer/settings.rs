@@ -2,7 +2,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `CONSUMER_LANES` | `8` | batches of one consumer handled at once (each on its own PostgreSQL connection) |
+//! | `CONSUMER_LANES` | `4` | batches of one consumer handled at once (each on its own PostgreSQL connection) |
 //! | `CONSUMER_BATCH` | `32` | most messages handled in one transaction |
 //! | `CONSUMER_LINGER_MS` | `0` | how long a batch may wait for more messages before it starts |
 //! | `HANDLER_TIMEOUT_MS` | `30000` | most time one batch's transaction may take; then it is a transient failure |
@@ -29,7 +29,7 @@ pub struct ConsumerSettings {
 impl Default for ConsumerSettings {
     fn default() -> Self {
         Self {
-            lanes: 8,
+            lanes: 4,
             batch_size: 32,
             linger: Duration::ZERO,
             handler_timeout: Duration::from_secs(30),
