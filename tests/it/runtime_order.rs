@@ -33,11 +33,11 @@ async fn each_key_takes_effect_once_in_queue_order_through_failures_and_duplicat
     for seq in 0..STEPS {
         for key in 0..KEYS {
             let mut step = StepV1::new(&format!("key-{key}"), seq);
-            if dice(&mut state) % 5 == 0 {
+            if dice(&mut state).is_multiple_of(5) {
                 step.transient_failures = 1 + (dice(&mut state) % 2) as u32;
             }
             let envelope = steps::envelope(step);
-            if dice(&mut state) % 8 == 0 {
+            if dice(&mut state).is_multiple_of(8) {
                 again.push(envelope.clone());
             }
             envelopes.push(envelope);
