@@ -105,6 +105,41 @@ async fn a_handler_stuck_on_a_row_lock_times_out_and_its_message_is_retried() {
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handler_that_hangs_past_the_handler_timeout_is_retried_then_dead_lettered() {
+    let app = TestApp::spawn_with(|env| {
+        env.insert("HANDLER_TIMEOUT_MS".into(), "200".into());
+    })
+    .await;
+    steps::create_tables(&app).await;
+    let log = Arc::new(StepLog::default());
+    let (stop, handle) = steps::start(&app, log.clone()).await;
+    let mut step = StepV1::new("a", 1);
+    step.hang_ms = 60_000;
+    let envelope = steps::envelope(step);
+    steps::publish(&app, std::slice::from_ref(&envelope)).await;
+    let letters = eventually(
+        "the hung message dead-lettered",
+        Duration::from_secs(30),
+        || async {
+            let letters = steps::dead_letters(&app).await;
+            (!letters.is_empty()).then_some(letters)
+        },
+    )
+    .await;
+    assert!(
+        letters[0].reason.contains("took longer than 200ms"),
+        "{}",
+        letters[0].reason
+    );
+    // The first attempt and each retry of the test schedule (200, 400, 800 ms).
+    assert_eq!(log.tries(envelope.message_id.as_uuid()), 4);
+    assert!(steps::effects(&app).await.is_empty());
+    stop.cancel();
+    let _ = handle.await;
+    app.stop().await;
+}
+
 fn invitation(contact_name: String) -> InvitationSentV1 {
     InvitationSentV1 {
         connection_id: ConnectionId::new(),

@@ -37,6 +37,9 @@ pub struct StepV1 {
     /// Update the row of `step_lock` (which a test may hold locked).
     #[serde(default)]
     pub lock: bool,
+    /// Hang this long (a call that never answers, outside the database).
+    #[serde(default)]
+    pub hang_ms: u64,
 }
 
 impl StepV1 {
@@ -125,6 +128,9 @@ impl BatchHandler<StepV1> for StepHandler {
                     "step {} fails on try {tries}",
                     step.seq
                 )));
+            }
+            if step.hang_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(step.hang_ms)).await; // stands for a hung call
             }
             if step.lock {
                 diesel::sql_query("UPDATE step_lock SET n = n + 1 WHERE id = 1")

@@ -73,3 +73,23 @@ impl ConsumerSettings {
         Ok(settings)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn settings_are_read_from_the_environment_and_zero_lanes_are_refused() {
+        let env = HashMap::from([
+            ("HANDLER_TIMEOUT_MS".to_string(), "200".to_string()),
+            ("CONSUMER_LANES".to_string(), "2".to_string()),
+        ]);
+        let settings = ConsumerSettings::from_source(&env).expect("valid");
+        assert_eq!(settings.handler_timeout, Duration::from_millis(200));
+        assert_eq!(settings.lanes, 2);
+        assert_eq!(settings.batch_size, ConsumerSettings::default().batch_size);
+        let zero = HashMap::from([("CONSUMER_LANES".to_string(), "0".to_string())]);
+        assert!(ConsumerSettings::from_source(&zero).is_err());
+    }
+}
