@@ -72,12 +72,8 @@ async fn settle(
                 Ok(new) => {
                     let tags: Vec<u64> = all.iter().map(|item| item.tag()).collect();
                     shared.acks.ack(&tags).await?;
-                    shared.count("partnernet_messages_handled_total", "handled", new);
-                    shared.count(
-                        "partnernet_messages_handled_total",
-                        "duplicate",
-                        all.len() - new,
-                    );
+                    shared.count_handled("handled", new);
+                    shared.count_handled("duplicate", all.len() - new);
                     return Ok(End::Done);
                 }
                 Err(Failure::DatabaseDown) => {
@@ -131,7 +127,7 @@ async fn alone(shared: &Shared, item: &Item) -> anyhow::Result<Alone> {
             Ok(new) => {
                 shared.acks.ack(&[item.tag()]).await?;
                 let outcome = if new == 1 { "handled" } else { "duplicate" };
-                shared.count("partnernet_messages_handled_total", outcome, 1);
+                shared.count_handled(outcome, 1);
                 return Ok(Alone::Settled);
             }
             Err(Failure::DatabaseDown) => {
@@ -174,7 +170,7 @@ async fn fail(
         ?delay,
         "transient failure; the message's key waits for its retry"
     );
-    shared.count("partnernet_messages_retried_total", "retry", 1);
+    shared.count("partnernet_messages_retried_total");
     item.attempt += 1;
     deferred.push(Deferred {
         key,

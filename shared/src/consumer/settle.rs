@@ -20,11 +20,17 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn count(&self, metric: &'static str, outcome: &'static str, n: usize) {
+    /// `partnernet_messages_handled_total{consumer, outcome}`.
+    pub fn count_handled(&self, outcome: &'static str, n: usize) {
         if n > 0 {
-            metrics::counter!(metric, "consumer" => self.queue.clone(), "outcome" => outcome)
+            metrics::counter!("partnernet_messages_handled_total", "consumer" => self.queue.clone(), "outcome" => outcome)
                 .increment(n as u64);
         }
+    }
+
+    /// `partnernet_messages_retried_total{consumer}` or `..._dead_lettered_total{consumer}`.
+    pub fn count(&self, metric: &'static str) {
+        metrics::counter!(metric, "consumer" => self.queue.clone()).increment(1);
     }
 }
 
@@ -55,7 +61,7 @@ pub(crate) async fn retry_later(shared: &Shared, item: &Item, error: &str) -> an
         .publish("", &retry_queue, &item.delivery.data, properties)
         .await?;
     shared.acks.ack(&[item.tag()]).await?;
-    shared.count("partnernet_messages_retried_total", "retry", 1);
+    shared.count("partnernet_messages_retried_total");
     Ok(())
 }
 
@@ -83,11 +89,7 @@ pub(crate) async fn dead_letter(shared: &Shared, item: &Item, reason: &str) -> a
         )
         .await?;
     shared.acks.ack(&[item.tag()]).await?;
-    shared.count(
-        "partnernet_messages_dead_lettered_total",
-        "dead_lettered",
-        1,
-    );
+    shared.count("partnernet_messages_dead_lettered_total");
     Ok(())
 }
 
