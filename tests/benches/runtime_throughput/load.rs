@@ -217,11 +217,11 @@ pub async fn partnernet(load: Load, n: usize, outbox: bool) -> anyhow::Result<Ou
         let mut conn = pool.get().await?;
         conn.batch_execute(&format!(
             "CREATE TABLE bench_records (id BIGINT PRIMARY KEY, fields JSONB NOT NULL, version INT NOT NULL); \
-             INSERT INTO bench_records SELECT g, '{{}}'::jsonb, 0 FROM generate_series(0, {}) g; \
-             VACUUM ANALYZE bench_records",
+             INSERT INTO bench_records SELECT g, '{{}}'::jsonb, 0 FROM generate_series(0, {}) g;",
             RECORDS - 1
         ))
         .await?;
+        conn.batch_execute("VACUUM ANALYZE bench_records").await?;
     }
     let topology = Topology::new(&unique_prefix(), shared::retry::RetrySchedule::default());
     let recorder = Arc::new(Recorder {
