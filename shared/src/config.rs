@@ -14,6 +14,7 @@
 //! | `RETRY_MULTIPLIER` | `5` | each retry waits this many times longer than the one before |
 //! | `RETRY_MAX_DELAY_MS` | `600000` | no retry waits longer than this |
 //! | `RETRY_COUNT` | `5` | retries after the first attempt; then the message is dead-lettered |
+//! | `CONSUMER_*`, `HANDLER_TIMEOUT_MS`, `DB_*_TIMEOUT_MS`, `DELIVERY_LIMIT`, `MAX_MESSAGE_BYTES` | | see `consumer::settings` |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | tracing filter |
 
@@ -121,6 +122,8 @@ pub struct CommonConfig {
     pub outbox_poll: Duration,
     pub retry: RetrySchedule,
     pub log_format: LogFormat,
+    /// Lanes, batches, limits and timeouts of every consumer (`consumer::settings` lists them).
+    pub consumer: crate::consumer::ConsumerSettings,
 }
 
 impl CommonConfig {
@@ -161,6 +164,7 @@ impl CommonConfig {
             outbox_poll: Duration::from_millis(src.parse_or("OUTBOX_POLL_MS", 100)?),
             retry,
             log_format: src.parse_or("LOG_FORMAT", LogFormat::Text)?,
+            consumer: crate::consumer::ConsumerSettings::from_source(src)?,
         })
     }
 }

@@ -42,3 +42,28 @@ pub async fn record(
         InboxOutcome::AlreadyHandled
     })
 }
+
+#[derive(diesel::QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    message_id: uuid::Uuid,
+}
+
+/// Records a batch in one statement and returns the ids seen for the first time. Duplicates
+/// inside the batch and ids already in the inbox are dropped by the same statement.
+pub async fn record_many(
+    conn: &mut AsyncPgConnection,
+    consumer_name: &str,
+    ids: &[uuid::Uuid],
+) -> QueryResult<std::collections::HashSet<uuid::Uuid>> {
+    let claimed: Vec<Claimed> = diesel::sql_query(
+        "INSERT INTO messaging.inbox (consumer, message_id) \
+         SELECT DISTINCT $1, id FROM unnest($2::uuid[]) AS id \
+         ON CONFLICT DO NOTHING RETURNING message_id",
+    )
+    .bind::<diesel::sql_types::Text, _>(consumer_name)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .load(conn)
+    .await?;
+    Ok(claimed.into_iter().map(|c| c.message_id).collect())
+}

@@ -39,7 +39,7 @@ pub async fn enqueue<M: Message>(
         .values((
             outbox::service.eq(service),
             outbox::message_id.eq(envelope.message_id.as_uuid()),
-            outbox::routing_key.eq(M::routing_key()),
+            outbox::routing_key.eq(crate::amqp::partitions::routing_key_for(&envelope.payload)),
             outbox::body.eq(body),
         ))
         .execute(conn)

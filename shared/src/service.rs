@@ -100,6 +100,7 @@ pub async fn serve(
                 topology: platform.topology.clone(),
                 prefetch: platform.config.prefetch,
                 health: platform.health.clone(),
+                settings: platform.config.consumer.clone(),
             };
             platform
                 .health

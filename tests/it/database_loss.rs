@@ -26,10 +26,11 @@ async fn while_postgres_is_unreachable_consumers_wait_without_spending_attempts_
 
     proxy.cut();
     probe::publish_all(&app, (1..=MESSAGES).map(ProbeV1::ok).collect()).await;
+    // The runtime takes every delivery prefetch allows and holds them all while it waits.
     eventually(
-        "the consumer holding a delivery",
+        "the consumer holding every delivery",
         Duration::from_secs(20),
-        || async { (app.platform.health.busy() == 1).then_some(()) },
+        || async { (app.platform.health.busy() == MESSAGES as usize).then_some(()) },
     )
     .await;
     let ready = app.get("/readyz", None).await;

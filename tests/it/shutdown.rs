@@ -9,7 +9,13 @@ const MESSAGES: i64 = 60;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shutdown_finishes_the_message_in_hand_and_a_restart_handles_the_rest_once() {
-    let app = TestApp::spawn().await;
+    // One message in hand at a time, so that the consumer is slower than the publisher and the
+    // stop comes mid-way (with lanes and batches it would often finish before the stop).
+    let app = TestApp::spawn_with(|env| {
+        env.insert("CONSUMER_LANES".into(), "1".into());
+        env.insert("CONSUMER_BATCH".into(), "1".into());
+    })
+    .await;
     probe::create_effects_table(&app).await;
     let log = Arc::new(AttemptLog::default());
     let (stop, handle) = probe::start(&app, log.clone()).await;

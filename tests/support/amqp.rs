@@ -3,16 +3,19 @@ use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOpti
 use lapin::types::FieldTable;
 use shared::amqp::{connect, timed};
 
-/// Every work and retry queue of the app's consumers.
+/// Every work and retry queue of the app's consumers, as their registrations declare them
+/// (a consumer added to a service is waited on without touching this), and of the tests' own.
 pub fn app_queues(app: &TestApp) -> Vec<String> {
     let topology = app.topology();
-    let mut queues = Vec::new();
-    for (service, consumer) in [
-        ("invitation", "history"),
-        ("notification", "emails"),
+    let mut consumers: Vec<(&str, &str)> = vec![
         (crate::probe::SERVICE, crate::probe::CONSUMER),
         ("eventprobe", "connection"),
-    ] {
+        (crate::steps::SERVICE, crate::steps::CONSUMER),
+    ];
+    let registered = partnernet::all_consumers(&app.config).unwrap_or_default();
+    consumers.extend(registered.iter().map(|spec| (spec.service, spec.name)));
+    let mut queues = Vec::new();
+    for (service, consumer) in consumers {
         let work = topology.work_queue(service, consumer);
         queues.extend(topology.retry_queues(&work));
         queues.push(work);

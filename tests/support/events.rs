@@ -2,8 +2,7 @@
 //! those events a queue to land in until the notification service consumes them.
 
 use diesel_async::AsyncPgConnection;
-use futures_util::future::BoxFuture;
-use shared::consumer::{ConsumerSpec, Handler, Handlers};
+use shared::consumer::{ConsumerSpec, Context, Handler, Handlers};
 use shared::error::HandlerError;
 use shared::message::events::connection::{
     ConnectionDeactivatedV1, InvitationAcceptedV1, InvitationCancelledV1, InvitationDeclinedV1,
@@ -26,19 +25,18 @@ impl Seen {
 struct Recorder(Arc<Seen>);
 
 impl<M: Message> Handler<M> for Recorder {
-    fn handle<'a>(
-        &'a self,
-        _conn: &'a mut AsyncPgConnection,
-        _message: &'a Envelope<M>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            self.0
-                .0
-                .lock()
-                .expect("seen lock")
-                .push(M::KIND.to_string());
-            Ok(())
-        })
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        _conn: &mut AsyncPgConnection,
+        _message: &Envelope<M>,
+    ) -> Result<(), HandlerError> {
+        self.0
+            .0
+            .lock()
+            .expect("seen lock")
+            .push(M::KIND.to_string());
+        Ok(())
     }
 }
 

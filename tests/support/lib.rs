@@ -6,5 +6,6 @@ pub mod app;
 pub mod email;
 pub mod events;
 pub mod probe;
+pub mod steps;
 
 pub use app::{TestApp, TestOrg};

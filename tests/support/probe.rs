@@ -3,9 +3,8 @@
 
 use crate::TestApp;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
-use shared::consumer::{ConsumerSpec, Handler, Handlers};
+use shared::consumer::{ConsumerSpec, Context, Handler, Handlers};
 use shared::error::HandlerError;
 use shared::message::{Envelope, Message};
 use shared::service::ServiceParts;
@@ -72,36 +71,35 @@ struct ProbeHandler {
 }
 
 impl Handler<ProbeV1> for ProbeHandler {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<ProbeV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let probe = &message.payload;
-            let attempt = self.log.record(probe.n);
-            if attempt <= probe.transient_failures as usize {
-                return Err(HandlerError::transient(anyhow::anyhow!(
-                    "probe {} fails on attempt {attempt}",
-                    probe.n
-                )));
-            }
-            if probe.permanent {
-                return Err(HandlerError::permanent(format!(
-                    "probe {} refuses",
-                    probe.n
-                )));
-            }
-            if probe.work_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(probe.work_ms)).await;
-            }
-            diesel::sql_query("INSERT INTO probe_effects (n, message_id) VALUES ($1, $2)")
-                .bind::<diesel::sql_types::BigInt, _>(probe.n)
-                .bind::<diesel::sql_types::Uuid, _>(message.message_id.as_uuid())
-                .execute(conn)
-                .await?;
-            Ok(())
-        })
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<ProbeV1>,
+    ) -> Result<(), HandlerError> {
+        let probe = &message.payload;
+        let attempt = self.log.record(probe.n);
+        if attempt <= probe.transient_failures as usize {
+            return Err(HandlerError::transient(anyhow::anyhow!(
+                "probe {} fails on attempt {attempt}",
+                probe.n
+            )));
+        }
+        if probe.permanent {
+            return Err(HandlerError::permanent(format!(
+                "probe {} refuses",
+                probe.n
+            )));
+        }
+        if probe.work_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(probe.work_ms)).await;
+        }
+        diesel::sql_query("INSERT INTO probe_effects (n, message_id) VALUES ($1, $2)")
+            .bind::<diesel::sql_types::BigInt, _>(probe.n)
+            .bind::<diesel::sql_types::Uuid, _>(message.message_id.as_uuid())
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 

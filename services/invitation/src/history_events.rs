@@ -6,9 +6,8 @@
 use crate::history::{Kind, NewEntry, checked_connection, record};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
-use shared::consumer::Handler;
+use shared::consumer::{Context, Handler};
 use shared::error::HandlerError;
 use shared::ids::ConnectionId;
 use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
@@ -35,32 +34,31 @@ pub trait IntoHistory: Message {
 pub struct RecordInHistory;
 
 impl<M: IntoHistory> Handler<M> for RecordInHistory {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<M>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let connection = message.payload.connection();
-            let Some(connection_id) = checked_connection(conn, connection, message.org_id).await?
-            else {
-                return Ok(());
-            };
-            let entry = M::entry(message);
-            record(
-                conn,
-                NewEntry {
-                    connection_id,
-                    kind: entry.kind,
-                    summary: entry.summary,
-                    detail: entry.detail,
-                    occurred_at: entry.occurred_at,
-                    source_message_id: Some(message.message_id.as_uuid()),
-                },
-            )
-            .await?;
-            Ok(())
-        })
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<M>,
+    ) -> Result<(), HandlerError> {
+        let connection = message.payload.connection();
+        let Some(connection_id) = checked_connection(conn, connection, message.org_id).await?
+        else {
+            return Ok(());
+        };
+        let entry = M::entry(message);
+        record(
+            conn,
+            NewEntry {
+                connection_id,
+                kind: entry.kind,
+                summary: entry.summary,
+                detail: entry.detail,
+                occurred_at: entry.occurred_at,
+                source_message_id: Some(message.message_id.as_uuid()),
+            },
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -7,9 +7,8 @@ use crate::schema::digest_items;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use futures_util::future::BoxFuture;
 use serde_json::json;
-use shared::consumer::Handler;
+use shared::consumer::{Context, Handler};
 use shared::db::DbPool;
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, MessageId, OrgId};
@@ -26,30 +25,29 @@ use uuid::Uuid;
 pub struct CollectSyncFailure;
 
 impl Handler<SyncUpdateFailedV1> for CollectSyncFailure {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<SyncUpdateFailedV1>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let f = &message.payload;
-            diesel::insert_into(digest_items::table)
-                .values((
-                    digest_items::org_id.eq(message.org_id.as_uuid()),
-                    digest_items::connection_id.eq(f.connection_id.as_uuid()),
-                    digest_items::owner_name.eq(&f.owner.name),
-                    digest_items::owner_email.eq(&f.owner.email),
-                    digest_items::object.eq(&f.object),
-                    digest_items::record_id.eq(&f.record_id),
-                    digest_items::record_name.eq(&f.record_name),
-                    digest_items::error.eq(&f.error),
-                    digest_items::attempts.eq(i32::try_from(f.attempts).unwrap_or(i32::MAX)),
-                    digest_items::failed_at.eq(f.failed_at),
-                ))
-                .execute(conn)
-                .await?;
-            Ok(())
-        })
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<SyncUpdateFailedV1>,
+    ) -> Result<(), HandlerError> {
+        let f = &message.payload;
+        diesel::insert_into(digest_items::table)
+            .values((
+                digest_items::org_id.eq(message.org_id.as_uuid()),
+                digest_items::connection_id.eq(f.connection_id.as_uuid()),
+                digest_items::owner_name.eq(&f.owner.name),
+                digest_items::owner_email.eq(&f.owner.email),
+                digest_items::object.eq(&f.object),
+                digest_items::record_id.eq(&f.record_id),
+                digest_items::record_name.eq(&f.record_name),
+                digest_items::error.eq(&f.error),
+                digest_items::attempts.eq(i32::try_from(f.attempts).unwrap_or(i32::MAX)),
+                digest_items::failed_at.eq(f.failed_at),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 

@@ -8,9 +8,8 @@ use crate::sender;
 use crate::templates::{Rendered, Templates};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
-use shared::consumer::Handler;
+use shared::consumer::{Context, Handler};
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, EmailId, MessageId, OrgId};
 use shared::message::events::Recipient;
@@ -56,19 +55,18 @@ pub struct Intake {
 pub struct EmailOnEvent(pub Arc<Intake>);
 
 impl<M: AsksForEmail> Handler<M> for EmailOnEvent {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<M>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let Some(request) = message.payload.email(&self.0.links) else {
-                return Ok(());
-            };
-            queue_rendered(conn, &self.0, message.org_id, message.message_id, request)
-                .await
-                .map(|_| ())
-        })
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<M>,
+    ) -> Result<(), HandlerError> {
+        let Some(request) = message.payload.email(&self.0.links) else {
+            return Ok(());
+        };
+        queue_rendered(conn, &self.0, message.org_id, message.message_id, request)
+            .await
+            .map(|_| ())
     }
 }
 

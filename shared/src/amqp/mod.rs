@@ -4,6 +4,7 @@
 mod connection;
 pub mod dead_letters;
 mod headers;
+pub mod partitions;
 mod publisher;
 mod topology;
 

@@ -211,7 +211,7 @@ impl Publisher {
         let properties = envelope_properties(&envelope.head(), &self.name);
         self.publish_raw(
             &topology.events_exchange(),
-            &M::routing_key(),
+            &super::partitions::routing_key_for(&envelope.payload),
             &body,
             properties,
         )

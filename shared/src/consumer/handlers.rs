@@ -1,48 +1,161 @@
+//! The handler table of a consumer: which message types it takes, how each is keyed for
+//! ordering, and the type-erased runners the runtime calls.
+
 use crate::error::HandlerError;
-use crate::message::{DecodeError, Envelope, Message};
+use crate::message::{DecodeError, Envelope, EnvelopeHead, Message};
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Handles one message type. Runs inside the transaction that also records the inbox row:
-/// write the effect through `conn`, and use [`crate::outbox::enqueue`] for the messages it causes.
-pub trait Handler<M: Message>: Send + Sync + 'static {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        message: &'a Envelope<M>,
-    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+/// What a handler knows of where it runs.
+pub struct Context<'a> {
+    /// The service the consumer belongs to: its outbox is the one [`Context::emit`] writes to.
+    pub service: &'static str,
+    /// The consumer's work queue (its name in the inbox).
+    pub consumer: &'a str,
 }
 
-/// A decoded message bound to its handler, ready to run.
-pub(crate) trait Ready: Send + Sync {
-    fn run<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-    ) -> BoxFuture<'a, Result<(), HandlerError>>;
-}
-
-struct Bound<M, H> {
-    handler: Arc<H>,
-    message: Envelope<M>,
-}
-
-impl<M: Message, H: Handler<M>> Ready for Bound<M, H> {
-    fn run<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        self.handler.handle(conn, &self.message)
+impl Context<'_> {
+    /// Queues `payload` as an event caused by `cause`, in the handler's transaction (the
+    /// outbox): it keeps `cause`'s correlation id and trace, and leaves only if the effect commits.
+    pub async fn emit<C: Message, N: Message>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        cause: &Envelope<C>,
+        org_id: crate::ids::OrgId,
+        payload: N,
+    ) -> Result<(), HandlerError> {
+        let event = Envelope::caused_by(org_id, payload, &cause.head());
+        crate::outbox::enqueue(conn, self.service, &event).await?;
+        Ok(())
     }
 }
 
-type Decoder = Arc<dyn Fn(&[u8]) -> Result<Box<dyn Ready>, DecodeError> + Send + Sync>;
+/// Handles one message type. Runs inside the transaction that also records the inbox row:
+/// write the effect through `conn`, and [`Context::emit`] the messages it causes.
+/// Several messages may share one transaction (a batch); the runtime isolates a failing one.
+///
+/// ```ignore
+/// impl Handler<InvitationSentV1> for SendInvitation {
+///     async fn handle(&self, ctx: &Context<'_>, conn: &mut AsyncPgConnection,
+///                     message: &Envelope<InvitationSentV1>) -> Result<(), HandlerError> { ... }
+/// }
+/// ```
+pub trait Handler<M: Message>: Send + Sync + 'static {
+    fn handle(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<M>,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// Handles a run of messages of one type at once (one statement for all, say), in queue order.
+/// An error fails every message of the run; the runtime then retries each one alone.
+pub trait BatchHandler<M: Message>: Send + Sync + 'static {
+    fn handle_batch(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        messages: &[&Envelope<M>],
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// Whether a consumer handles a message type in order of [`Message::order_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Any order, as many at once as lanes allow.
+    Any,
+    /// Messages with the same key one after another, in queue order; other keys beside them.
+    ByKey,
+}
+
+/// A decoded message waiting for its handler (an `Envelope<M>` behind `dyn Any`).
+pub(crate) type AnyMessage = Box<dyn Any + Send + Sync>;
+
+/// Runs a run of same-type messages on a connection inside a transaction.
+pub(crate) trait Runner: Send + Sync {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+}
+
+fn typed<'a, M: Message>(
+    messages: &'a [&'a AnyMessage],
+) -> Result<Vec<&'a Envelope<M>>, HandlerError> {
+    messages
+        .iter()
+        .map(|m| {
+            m.downcast_ref::<Envelope<M>>()
+                .ok_or_else(|| HandlerError::permanent("runtime bug: message of the wrong type"))
+        })
+        .collect()
+}
+
+struct One<H>(Arc<H>);
+struct Many<H>(Arc<H>);
+struct Typed<M, R> {
+    inner: R,
+    _m: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Message, H: Handler<M>> Runner for Typed<M, One<H>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            for message in typed::<M>(messages)? {
+                self.inner.0.handle(ctx, conn, message).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl<M: Message, H: BatchHandler<M>> Runner for Typed<M, Many<H>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            let typed = typed::<M>(messages)?;
+            self.inner.0.handle_batch(ctx, conn, &typed).await
+        })
+    }
+}
+
+fn one<M: Message, H: Handler<M>>(handler: H) -> Typed<M, One<H>> {
+    Typed {
+        inner: One(Arc::new(handler)),
+        _m: Default::default(),
+    }
+}
+
+/// A message decoded, validated and bound to its runner.
+pub(crate) struct Decoded {
+    pub head: EnvelopeHead,
+    pub key: Option<String>,
+    pub message: AnyMessage,
+    pub runner: Arc<dyn Runner>,
+}
+
+type Decoder = Arc<dyn Fn(&[u8]) -> Result<Decoded, DecodeError> + Send + Sync>;
 
 /// The handlers of one consumer, by routing key (`kind.vN`).
 #[derive(Clone, Default)]
 pub struct Handlers {
     by_routing_key: BTreeMap<String, Decoder>,
+    partitions: Option<u16>,
 }
 
 impl Handlers {
@@ -50,29 +163,68 @@ impl Handlers {
         Self::default()
     }
 
-    /// Registers `handler` for messages of type `M`; the work queue is bound to `M`'s routing key.
-    pub fn on<M: Message, H: Handler<M>>(mut self, handler: H) -> Self {
-        let handler = Arc::new(handler);
+    /// Registers `handler` for messages of type `M`, in any order; the work queue is bound to
+    /// `M`'s routing key.
+    pub fn on<M: Message, H: Handler<M>>(self, handler: H) -> Self {
+        self.register::<M>(Arc::new(one::<M, H>(handler)), Order::Any)
+    }
+
+    /// Like [`Handlers::on`], but messages with the same [`Message::order_key`] are handled
+    /// in queue order.
+    pub fn on_ordered<M: Message, H: Handler<M>>(self, handler: H) -> Self {
+        self.register::<M>(Arc::new(one::<M, H>(handler)), Order::ByKey)
+    }
+
+    /// Registers a handler that takes runs of `M` at once.
+    pub fn on_batch<M: Message, H: BatchHandler<M>>(self, handler: H, order: Order) -> Self {
+        let runner = Typed::<M, _> {
+            inner: Many(Arc::new(handler)),
+            _m: Default::default(),
+        };
+        self.register::<M>(Arc::new(runner), order)
+    }
+
+    fn register<M: Message>(mut self, runner: Arc<dyn Runner>, order: Order) -> Self {
         let decoder: Decoder = Arc::new(move |body: &[u8]| {
             let message = Envelope::<M>::decode(body)?;
-            Ok(Box::new(Bound {
-                handler: handler.clone(),
-                message,
-            }) as Box<dyn Ready>)
+            message
+                .payload
+                .validate()
+                .map_err(|reason| DecodeError::Invalid {
+                    message_type: M::routing_key(),
+                    reason,
+                })?;
+            Ok(Decoded {
+                head: message.head(),
+                key: match order {
+                    Order::Any => None,
+                    Order::ByKey => message.payload.order_key(),
+                },
+                message: Box::new(message),
+                runner: runner.clone(),
+            })
         });
         self.by_routing_key.insert(M::routing_key(), decoder);
         self
+    }
+
+    /// Spreads the consumer over `partitions` work queues, each taken by one process at a time
+    /// (see [`crate::amqp::partitions`]): per-key order then holds across processes.
+    /// Every transient failure is retried in place, its key waiting.
+    pub fn partitioned(mut self, partitions: u16) -> Self {
+        self.partitions = Some(partitions.max(1));
+        self
+    }
+
+    pub fn partitions(&self) -> Option<u16> {
+        self.partitions
     }
 
     pub fn routing_keys(&self) -> Vec<String> {
         self.by_routing_key.keys().cloned().collect()
     }
 
-    pub(crate) fn decode(
-        &self,
-        routing_key: &str,
-        body: &[u8],
-    ) -> Result<Box<dyn Ready>, DecodeError> {
+    pub(crate) fn decode(&self, routing_key: &str, body: &[u8]) -> Result<Decoded, DecodeError> {
         let decoder = self
             .by_routing_key
             .get(routing_key)

@@ -1,12 +1,20 @@
 use super::ConsumerSpec;
-use super::delivery::{Fate, process};
+use super::acks::Acks;
+use super::batch::{self, End, Report};
+use super::item::Item;
+use super::scheduler::Scheduler;
+use super::settings::ConsumerSettings;
+use super::settle::Shared;
 use crate::amqp::{ConfirmedChannel, Topology, connect, timed};
 use crate::db::DbPool;
 use crate::health::Health;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::FieldTable;
-use std::time::Duration;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// What a consumer needs from its process.
@@ -17,6 +25,7 @@ pub struct ConsumerContext {
     pub topology: Topology,
     pub prefetch: u16,
     pub health: Health,
+    pub settings: ConsumerSettings,
 }
 
 /// The name under which a consumer reports its health.
@@ -27,27 +36,51 @@ pub fn component_name(ctx: &ConsumerContext, spec: &ConsumerSpec) -> String {
     )
 }
 
-/// Consumes until `shutdown`, rebuilding the connection after any failure.
-/// Reports "down" at once, so the process is not ready before the consumer is consuming.
+const FIRST_PAUSE: Duration = Duration::from_millis(100);
+
+/// The wait before rebuilding a session: doubling while sessions keep failing at once, back to
+/// the first pause after a session that worked for a while.
+fn next_pause(pause: Duration, session_lasted: Duration) -> Duration {
+    if session_lasted >= Duration::from_secs(10) {
+        FIRST_PAUSE
+    } else {
+        (pause * 2).min(Duration::from_secs(5))
+    }
+}
+
+/// Consumes until `shutdown`, rebuilding the session after any failure, a panic included.
+/// Reports "down" at once, and while rebuilding, so the process is not ready meanwhile.
 pub async fn run(spec: ConsumerSpec, ctx: ConsumerContext, shutdown: CancellationToken) {
     let queue = ctx.topology.work_queue(spec.service, spec.name);
     let component = component_name(&ctx, &spec);
-    let mut pause = Duration::from_millis(100);
+    let mut pause = FIRST_PAUSE;
     while !shutdown.is_cancelled() {
-        match session(&spec, &ctx, &shutdown, &component).await {
-            Ok(()) => break,
-            Err(err) => {
-                ctx.health.set(&component, false);
+        let started = Instant::now();
+        let outcome = AssertUnwindSafe(session(&spec, &ctx, &shutdown, &component))
+            .catch_unwind()
+            .await;
+        ctx.health.set(&component, false);
+        match outcome {
+            Ok(Ok(())) => break,
+            Ok(Err(err)) => {
                 tracing::warn!(queue, error = %format!("{err:#}"), "consumer lost its broker session; rebuilding");
             }
+            Err(_panic) => {
+                tracing::error!(queue, "consumer session panicked; rebuilding");
+            }
         }
+        pause = next_pause(pause, started.elapsed());
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(pause) => {}
         }
-        pause = (pause * 2).min(Duration::from_secs(5));
     }
     ctx.health.set(&component, false);
+}
+
+enum Event {
+    Batch(Report),
+    Wake(String),
 }
 
 /// One broker session: connect, declare, qos, consume, until shutdown (Ok) or failure (Err).
@@ -59,15 +92,9 @@ async fn session(
 ) -> anyhow::Result<()> {
     let connection = connect(&ctx.amqp_url, component).await?;
     let channel = ConfirmedChannel::open(&connection).await?;
-    let queue = ctx
-        .topology
-        .declare_consumer(
-            channel.channel(),
-            spec.service,
-            spec.name,
-            &spec.handlers.routing_keys(),
-        )
-        .await?;
+    let queues = super::declare(channel.channel(), &ctx.topology, spec).await?;
+    // The inbox and the metrics know the consumer by its work queue's name, partitions or not.
+    let queue = ctx.topology.work_queue(spec.service, spec.name);
     timed(
         "setting prefetch",
         channel
@@ -75,47 +102,147 @@ async fn session(
             .basic_qos(ctx.prefetch, BasicQosOptions { global: false }),
     )
     .await?;
-    let tag = format!("{component} {}", uuid::Uuid::now_v7());
-    let mut deliveries = timed(
-        "starting to consume",
-        channel.channel().basic_consume(
-            queue.as_str().into(),
-            tag.as_str().into(),
-            BasicConsumeOptions::default(), // manual acks
-            FieldTable::default(),
-        ),
-    )
-    .await?;
+    let mut streams = Vec::new();
+    let mut tags = Vec::new();
+    for name in &queues {
+        let tag = format!("{component} {}", uuid::Uuid::now_v7());
+        let consumer = timed(
+            "starting to consume",
+            channel.channel().basic_consume(
+                name.as_str().into(),
+                tag.as_str().into(),
+                BasicConsumeOptions::default(), // manual acks
+                FieldTable::default(),
+            ),
+        )
+        .await?;
+        let source: Arc<str> = Arc::from(name.as_str());
+        streams.push(
+            consumer
+                .map(move |delivery| (source.clone(), delivery))
+                .boxed(),
+        );
+        tags.push(tag);
+    }
+    let mut deliveries = futures_util::stream::select_all(streams);
+    let settings = ctx.settings.clone();
+    let shared = Arc::new(Shared {
+        ctx: ctx.clone(),
+        service: spec.service,
+        queue: queue.clone(),
+        acks: Acks::new(channel.channel().clone()),
+        channel,
+        shutdown: shutdown.clone(),
+        retry_in_place: spec.handlers.partitions().is_some(),
+    });
     ctx.health.set(component, true);
-    tracing::info!(queue, prefetch = ctx.prefetch, "consuming");
+    tracing::info!(
+        queue,
+        prefetch = ctx.prefetch,
+        lanes = settings.lanes,
+        batch = settings.batch_size,
+        "consuming"
+    );
+    let mut scheduler: Scheduler<Item> = Scheduler::default();
+    let mut tasks: JoinSet<Event> = JoinSet::new();
+    let mut running = 0usize;
+    let mut linger_until: Option<tokio::time::Instant> = None;
     // A dead connection does not always end the stream: look at it now and then.
     let mut watchdog = tokio::time::interval(Duration::from_secs(2));
     loop {
+        while running < settings.lanes && scheduler.has_runnable() {
+            if !settings.linger.is_zero() && scheduler.queued() < settings.batch_size {
+                let until = *linger_until
+                    .get_or_insert_with(|| tokio::time::Instant::now() + settings.linger);
+                if tokio::time::Instant::now() < until {
+                    break;
+                }
+            }
+            linger_until = None;
+            // Share what waits among the idle lanes rather than give it all to the first one.
+            let idle = settings.lanes - running;
+            let share = scheduler
+                .queued()
+                .div_ceil(idle)
+                .clamp(1, settings.batch_size);
+            let (items, keys) = scheduler.take(share);
+            running += 1;
+            let shared = shared.clone();
+            tasks.spawn(async move { Event::Batch(batch::run(shared, items, keys).await) });
+        }
+        let linger = linger_until;
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => {
-                // Unacknowledged prefetched messages go back to the queue when the channel closes.
-                let _ = timed("cancelling the consumer", channel.channel().basic_cancel(tag.as_str().into(), BasicCancelOptions::default())).await;
+                // Stop taking deliveries, finish the batches that run; what waits goes back to
+                // the queue when the channel closes (unacknowledged).
+                for tag in &tags {
+                    let _ = timed("cancelling the consumer", shared.channel.channel().basic_cancel(tag.as_str().into(), BasicCancelOptions::default())).await;
+                }
+                while running > 0 {
+                    match tasks.join_next().await {
+                        Some(Ok(Event::Batch(_))) | Some(Err(_)) => running -= 1,
+                        Some(Ok(Event::Wake(_))) => {}
+                        None => break,
+                    }
+                }
+                drop(scheduler);
                 let _ = timed("closing the connection", connection.close(200, "shutting down".into())).await;
                 return Ok(());
+            }
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                match joined {
+                    Err(err) => anyhow::bail!("a lane of the consumer failed: {err}"),
+                    Ok(Event::Wake(key)) => scheduler.release(&key),
+                    Ok(Event::Batch(report)) => {
+                        running -= 1;
+                        for key in &report.keys {
+                            if !report.deferred.iter().any(|d| &d.key == key) {
+                                scheduler.release(key);
+                            }
+                        }
+                        for deferred in report.deferred {
+                            scheduler.put_back(&deferred.key, deferred.items);
+                            let (key, delay) = (deferred.key, deferred.delay);
+                            tasks.spawn(async move {
+                                tokio::time::sleep(delay).await;
+                                Event::Wake(key)
+                            });
+                        }
+                        match report.end? {
+                            End::Done => {}
+                            End::Abandoned => return Ok(()),
+                        }
+                    }
+                }
             }
             _ = watchdog.tick() => {
                 anyhow::ensure!(connection.status().connected(), "connection is no longer open");
             }
+            _ = async { if let Some(until) = linger { tokio::time::sleep_until(until).await } }, if linger.is_some() => {}
             next = deliveries.next() => {
-                let delivery = match next {
-                    Some(Ok(delivery)) => delivery,
-                    Some(Err(err)) => return Err(err.into()),
+                let (source, delivery) = match next {
+                    Some((source, Ok(delivery))) => (source, delivery),
+                    Some((_, Err(err))) => return Err(err.into()),
                     None => anyhow::bail!("the broker ended the consumer"),
                 };
-                ctx.health.begin_work();
-                let fate = process(spec, ctx, &channel, &queue, &delivery, shutdown).await;
-                ctx.health.end_work();
-                match fate? {
-                    Fate::Settled => {}
-                    Fate::LeftForRedelivery => return Ok(()),
-                }
+                scheduler.push(Item::admit(delivery, source, &spec.handlers, &settings, &ctx.health));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reconnect_pause_resets_after_a_session_that_worked() {
+        let mut pause = FIRST_PAUSE;
+        for _ in 0..6 {
+            pause = next_pause(pause, Duration::from_millis(50));
+        }
+        assert_eq!(pause, Duration::from_secs(5), "failing at once backs off");
+        assert_eq!(next_pause(pause, Duration::from_secs(60)), FIRST_PAUSE);
     }
 }

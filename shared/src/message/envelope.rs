@@ -61,18 +61,32 @@ impl<M: Message> Envelope<M> {
     }
 
     /// Decodes a body known to hold an `M`, checking kind and version.
+    /// Parses once on the happy path; only a failure parses the head again to say why.
     pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        let head = EnvelopeHead::decode(body)?;
-        if head.kind != M::KIND || head.version != M::VERSION {
+        let parsed = serde_json::from_slice::<Self>(body);
+        let head = match &parsed {
+            Ok(envelope) => (envelope.kind.as_str(), envelope.version),
+            Err(_) => {
+                let head = EnvelopeHead::decode(body)?;
+                if head.kind == M::KIND && head.version == M::VERSION {
+                    return Err(DecodeError::BadPayload {
+                        message_type: super::routing_key(M::KIND, M::VERSION),
+                        reason: parsed.err().map(|e| e.to_string()).unwrap_or_default(),
+                    });
+                }
+                return Err(DecodeError::UnexpectedType {
+                    expected: super::routing_key(M::KIND, M::VERSION),
+                    found: super::routing_key(&head.kind, head.version),
+                });
+            }
+        };
+        if head != (M::KIND, M::VERSION) {
             return Err(DecodeError::UnexpectedType {
                 expected: super::routing_key(M::KIND, M::VERSION),
-                found: super::routing_key(&head.kind, head.version),
+                found: super::routing_key(head.0, head.1),
             });
         }
-        serde_json::from_slice(body).map_err(|e| DecodeError::BadPayload {
-            message_type: super::routing_key(M::KIND, M::VERSION),
-            reason: e.to_string(),
-        })
+        parsed.map_err(|e| DecodeError::BadEnvelope(e.to_string()))
     }
 }
 
@@ -110,6 +124,11 @@ pub enum DecodeError {
     UnexpectedType { expected: String, found: String },
     #[error("payload of {message_type} does not match its schema: {reason}")]
     BadPayload {
+        message_type: String,
+        reason: String,
+    },
+    #[error("{message_type} is invalid: {reason}")]
+    Invalid {
         message_type: String,
         reason: String,
     },

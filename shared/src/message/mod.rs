@@ -8,6 +8,7 @@
 pub mod catalog;
 mod envelope;
 pub mod events;
+pub mod rules;
 mod traceparent;
 
 pub use envelope::{DecodeError, Envelope, EnvelopeHead};
@@ -24,6 +25,19 @@ pub trait Message: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'st
     const VERSION: u32;
     /// One sentence for the AsyncAPI document.
     const DESCRIPTION: &'static str;
+
+    /// Checks the payload with the rules HTTP input follows (`crate::validate`) before any
+    /// handler sees it. An invalid message is dead-lettered with the returned reason.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// What orders this message: messages with the same key (a record, a connection) are
+    /// handled one after another, in queue order, by consumers that register the type as
+    /// ordered (and routed to the same partition of a partitioned consumer). `None`: any order.
+    fn order_key(&self) -> Option<String> {
+        None
+    }
 
     /// The routing key on the events exchange: `KIND.vVERSION`.
     fn routing_key() -> String {

@@ -3,6 +3,7 @@
 use super::Recipient;
 use crate::ids::{ConnectionId, OrgId};
 use crate::message::Message;
+use crate::message::rules::{self, NAME_MAX, URL_MAX};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,13 @@ impl Message for InvitationSentV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "An organization invited a partner to connect; the invitation email must be sent.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text("inviter_org_name", &self.inviter_org_name, NAME_MAX)?;
+        rules::text("contact_name", &self.contact_name, NAME_MAX)?;
+        rules::email("contact_email", &self.contact_email)?;
+        rules::text("accept_url", &self.accept_url, URL_MAX)
+    }
 }
 
 /// An unanswered invitation was sent again with a new token (the old one no longer works).
@@ -44,6 +52,13 @@ impl Message for InvitationResentV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "An unanswered invitation was sent again with a new link; the old link stopped working.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text("inviter_org_name", &self.inviter_org_name, NAME_MAX)?;
+        rules::text("contact_name", &self.contact_name, NAME_MAX)?;
+        rules::email("contact_email", &self.contact_email)?;
+        rules::text("accept_url", &self.accept_url, URL_MAX)
+    }
 }
 
 /// The inviter cancelled an unanswered invitation; its link stopped working.
@@ -59,6 +74,12 @@ impl Message for InvitationCancelledV1 {
     const KIND: &'static str = "connection.invitation_cancelled";
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str = "The inviter cancelled an unanswered invitation.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text("inviter_org_name", &self.inviter_org_name, NAME_MAX)?;
+        rules::text("contact_name", &self.contact_name, NAME_MAX)?;
+        rules::email("contact_email", &self.contact_email)
+    }
 }
 
 /// The invited org accepted or declined. Addressed to the inviting org; the email goes to the
@@ -74,6 +95,13 @@ pub struct InvitationAnswer {
     pub response_date: DateTime<Utc>,
 }
 
+impl InvitationAnswer {
+    fn check(&self) -> Result<(), String> {
+        rules::text("partner_org_name", &self.partner_org_name, NAME_MAX)?;
+        rules::recipient("owner", &self.owner)
+    }
+}
+
 /// The invited org accepted: the connection is Accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
@@ -84,6 +112,10 @@ impl Message for InvitationAcceptedV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "The invited organization accepted; the connection is active. The inviter's owner is told.";
+
+    fn validate(&self) -> Result<(), String> {
+        self.0.check()
+    }
 }
 
 /// The invited org declined: the connection is Rejected.
@@ -96,6 +128,10 @@ impl Message for InvitationDeclinedV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "The invited organization declined. The inviter's owner is told.";
+
+    fn validate(&self) -> Result<(), String> {
+        self.0.check()
+    }
 }
 
 /// One side deactivated an active connection. Addressed to the org that deactivated it.
@@ -117,4 +153,13 @@ impl Message for ConnectionDeactivatedV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "One side deactivated a connection; updates stop crossing it. The other side is told.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text(
+            "deactivated_by_org_name",
+            &self.deactivated_by_org_name,
+            NAME_MAX,
+        )?;
+        rules::recipient("notify", &self.notify)
+    }
 }

@@ -4,6 +4,7 @@
 use super::Recipient;
 use crate::ids::ConnectionId;
 use crate::message::Message;
+use crate::message::rules::{self, NAME_MAX};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,11 @@ impl Message for PublicationsChangedV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "An organization changed the objects or fields it publishes to a connection.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text("publisher_org_name", &self.publisher_org_name, NAME_MAX)?;
+        rules::recipient("partner", &self.partner)
+    }
 }
 
 /// A record sent over a connection.
@@ -62,6 +68,11 @@ impl Message for RecordsForwardedV1 {
     const KIND: &'static str = "sharing.records_forwarded";
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str = "Records were forwarded to a partner over a connection.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text("sender_org_name", &self.sender_org_name, NAME_MAX)?;
+        rules::recipient("recipient", &self.recipient)
+    }
 }
 
 /// How a record failed to be accepted.

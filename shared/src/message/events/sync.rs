@@ -4,6 +4,7 @@
 use super::Recipient;
 use crate::ids::ConnectionId;
 use crate::message::Message;
+use crate::message::rules;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -28,4 +29,8 @@ impl Message for SyncUpdateFailedV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "An update by the Connection User could not be applied to a record after every attempt.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::recipient("owner", &self.owner)
+    }
 }

@@ -1,0 +1,294 @@
+//! One batch: the messages handled in one transaction (inbox rows for all in one statement, the
+//! effects, commit) and one acknowledgement. When a handler fails, the batch is rolled back and
+//! each message is tried alone, so only the failing one goes to a retry or the dead letters.
+
+use super::handlers::{AnyMessage, Context, Decoded};
+use super::item::{Item, Work};
+use super::settle::{Shared, dead_letter, retry_later};
+use crate::db;
+use crate::error::HandlerError;
+use crate::inbox;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::Instrument;
+
+/// Messages of a key given back to wait before their retry (the key stays held meanwhile).
+pub(crate) struct Deferred {
+    pub key: String,
+    pub items: VecDeque<Item>,
+    pub delay: Duration,
+}
+
+pub(crate) enum End {
+    Done,
+    /// Shutdown came while PostgreSQL was down: the rest is left for redelivery.
+    Abandoned,
+}
+
+pub(crate) struct Report {
+    pub keys: Vec<String>,
+    pub deferred: Vec<Deferred>,
+    /// `Err`: the broker session is unusable; unsettled messages will be delivered again.
+    pub end: anyhow::Result<End>,
+}
+
+enum Failure {
+    DatabaseDown,
+    Handler(HandlerError),
+}
+
+pub(crate) async fn run(shared: Arc<Shared>, items: Vec<Item>, keys: Vec<String>) -> Report {
+    let span = tracing::info_span!("batch", consumer = shared.queue, messages = items.len());
+    let mut deferred = Vec::new();
+    let end = settle(&shared, items, &mut deferred).instrument(span).await;
+    Report {
+        keys,
+        deferred,
+        end,
+    }
+}
+
+async fn settle(
+    shared: &Shared,
+    items: Vec<Item>,
+    deferred: &mut Vec<Deferred>,
+) -> anyhow::Result<End> {
+    let (refused, work): (Vec<Item>, Vec<Item>) = items
+        .into_iter()
+        .partition(|item| matches!(item.work, Work::Refuse(_)));
+    for item in &refused {
+        if let Work::Refuse(reason) = &item.work {
+            dead_letter(shared, item, reason).await?;
+        }
+    }
+    if work.len() > 1 {
+        let all: Vec<&Item> = work.iter().collect();
+        loop {
+            match attempt(shared, &all).await {
+                Ok(new) => {
+                    let tags: Vec<u64> = all.iter().map(|item| item.tag()).collect();
+                    shared.acks.ack(&tags).await?;
+                    shared.count_handled("handled", new);
+                    shared.count_handled("duplicate", all.len() - new);
+                    return Ok(End::Done);
+                }
+                Err(Failure::DatabaseDown) => {
+                    if !db::wait_until_reachable(&shared.ctx.pool, &shared.shutdown).await {
+                        return Ok(End::Abandoned);
+                    }
+                }
+                Err(Failure::Handler(err)) => {
+                    tracing::debug!(error = %err, "batch failed; each message is tried alone");
+                    break;
+                }
+            }
+        }
+    }
+    one_by_one(shared, work, deferred).await
+}
+
+/// Each message in its own transaction, in order (a batch of one, or a batch that failed).
+/// A key whose message waits for a retry keeps its later messages behind it.
+async fn one_by_one(
+    shared: &Shared,
+    work: Vec<Item>,
+    deferred: &mut Vec<Deferred>,
+) -> anyhow::Result<End> {
+    for item in work {
+        if let Some(key) = item.key_owned()
+            && let Some(waiting) = deferred.iter_mut().find(|d| d.key == key)
+        {
+            waiting.items.push_back(item);
+            continue;
+        }
+        let span = message_span(&item);
+        match alone(shared, &item).instrument(span.clone()).await? {
+            Alone::Settled => {}
+            Alone::Abandoned => return Ok(End::Abandoned),
+            Alone::Failed(err) => fail(shared, item, err, deferred).instrument(span).await?,
+        }
+    }
+    Ok(End::Done)
+}
+
+enum Alone {
+    Settled,
+    Abandoned,
+    Failed(HandlerError),
+}
+
+async fn alone(shared: &Shared, item: &Item) -> anyhow::Result<Alone> {
+    loop {
+        match attempt(shared, &[item]).await {
+            Ok(new) => {
+                shared.acks.ack(&[item.tag()]).await?;
+                let outcome = if new == 1 { "handled" } else { "duplicate" };
+                shared.count_handled(outcome, 1);
+                return Ok(Alone::Settled);
+            }
+            Err(Failure::DatabaseDown) => {
+                if !db::wait_until_reachable(&shared.ctx.pool, &shared.shutdown).await {
+                    return Ok(Alone::Abandoned);
+                }
+            }
+            Err(Failure::Handler(err)) => return Ok(Alone::Failed(err)),
+        }
+    }
+}
+
+/// The failure policy of [`crate::error`] for one message. An ordered message is retried in
+/// place (its key waits, other keys go on), so that a later message of its key cannot overtake it.
+async fn fail(
+    shared: &Shared,
+    mut item: Item,
+    err: HandlerError,
+    deferred: &mut Vec<Deferred>,
+) -> anyhow::Result<()> {
+    let error = match err {
+        HandlerError::Permanent(reason) => return dead_letter(shared, &item, &reason).await,
+        HandlerError::Transient(err) => format!("{err:#}"),
+    };
+    let key = match (item.key_owned(), decoded(&item)) {
+        (Some(key), _) => key,
+        (None, Some(d)) if shared.retry_in_place => format!("message {}", d.head.message_id),
+        _ => return retry_later(shared, &item, &error).await,
+    };
+    let schedule = shared.ctx.topology.retry_schedule();
+    let Some(delay) = schedule.delay_before_retry(item.attempt) else {
+        let reason = format!(
+            "gave up after {} attempts; last error: {error}",
+            item.attempt
+        );
+        return dead_letter(shared, &item, &reason).await;
+    };
+    tracing::info!(
+        error,
+        ?delay,
+        "transient failure; the message's key waits for its retry"
+    );
+    shared.count("partnernet_messages_retried_total");
+    item.attempt += 1;
+    deferred.push(Deferred {
+        key,
+        items: VecDeque::from([item]),
+        delay,
+    });
+    Ok(())
+}
+
+fn decoded(item: &Item) -> Option<&Decoded> {
+    match &item.work {
+        Work::Handle(decoded) => Some(decoded),
+        Work::Refuse(_) => None,
+    }
+}
+
+fn message_span(item: &Item) -> tracing::Span {
+    match decoded(item) {
+        Some(d) => tracing::info_span!(
+            "message",
+            kind = %d.head.routing_key(),
+            message_id = %d.head.message_id,
+            correlation_id = %d.head.correlation_id,
+            traceparent = d.head.traceparent,
+            attempt = item.attempt,
+        ),
+        None => tracing::info_span!("message", attempt = item.attempt),
+    }
+}
+
+/// One transaction for `items`: bounded waits on locks and statements, the inbox rows of all
+/// in one statement, then each new message's handler in order (runs of one type together).
+/// Returns how many were new.
+async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
+    let Ok(mut conn) = shared.ctx.pool.get().await else {
+        return Err(Failure::DatabaseDown);
+    };
+    let settings = &shared.ctx.settings;
+    let limits = format!(
+        "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+        settings.lock_timeout.as_millis(),
+        settings.statement_timeout.as_millis()
+    );
+    let ctx = Context {
+        service: shared.service,
+        consumer: &shared.queue,
+    };
+    let transaction = conn.transaction::<usize, HandlerError, _>(async |conn| {
+        conn.batch_execute(&limits).await?;
+        let ids: Vec<uuid::Uuid> = items
+            .iter()
+            .filter_map(|item| decoded(item))
+            .map(|d| d.head.message_id.as_uuid())
+            .collect();
+        let mut new = inbox::record_many(conn, &shared.queue, &ids).await?;
+        // `remove` also drops a second copy of a message inside this batch.
+        let fresh: Vec<&Decoded> = items
+            .iter()
+            .filter_map(|item| decoded(item))
+            .filter(|d| new.remove(&d.head.message_id.as_uuid()))
+            .collect();
+        let mut start = 0;
+        while start < fresh.len() {
+            let mut end = start + 1;
+            while end < fresh.len() && Arc::ptr_eq(&fresh[start].runner, &fresh[end].runner) {
+                end += 1;
+            }
+            let messages: Vec<&AnyMessage> = fresh[start..end].iter().map(|d| &d.message).collect();
+            guarded(fresh[start].runner.as_ref(), &ctx, conn, &messages).await?;
+            start = end;
+        }
+        Ok(fresh.len())
+    });
+    let outcome = tokio::time::timeout(settings.handler_timeout, transaction).await;
+    match outcome {
+        Ok(Ok(new)) => Ok(new),
+        Ok(Err(HandlerError::Transient(err))) => {
+            drop(conn);
+            // A failure because PostgreSQL went away is not the message's fault.
+            if db::ping(&shared.ctx.pool).await {
+                Err(Failure::Handler(HandlerError::Transient(err)))
+            } else {
+                Err(Failure::DatabaseDown)
+            }
+        }
+        Ok(Err(permanent)) => Err(Failure::Handler(permanent)),
+        Err(_elapsed) => {
+            // The transaction was cut mid-way: this connection must not go back to the pool.
+            drop(db::DbConn::take(conn));
+            Err(Failure::Handler(HandlerError::transient(anyhow::anyhow!(
+                "the handler took longer than {:?}",
+                settings.handler_timeout
+            ))))
+        }
+    }
+}
+
+/// A panicking handler is a bug that retrying will not fix: a permanent failure of its message.
+async fn guarded(
+    runner: &dyn super::handlers::Runner,
+    ctx: &Context<'_>,
+    conn: &mut AsyncPgConnection,
+    messages: &[&AnyMessage],
+) -> Result<(), HandlerError> {
+    match AssertUnwindSafe(runner.run(ctx, conn, messages))
+        .catch_unwind()
+        .await
+    {
+        Ok(result) => result,
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            Err(HandlerError::permanent(format!(
+                "the handler panicked: {text}"
+            )))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Running a consumer's handler without a broker, for tests of handlers against a real database.
+
+use super::ConsumerSpec;
+use super::handlers::Context;
+use crate::error::HandlerError;
+use crate::inbox::{self, InboxOutcome};
+use crate::message::{Envelope, Message};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+impl ConsumerSpec {
+    /// Handles `envelope` as the runtime would: the same decoding and validation, then one
+    /// transaction with the inbox row (named `service.consumer`) and the effect.
+    pub async fn handle_now<M: Message>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        envelope: &Envelope<M>,
+    ) -> Result<InboxOutcome, HandlerError> {
+        let body =
+            serde_json::to_vec(envelope).map_err(|e| HandlerError::permanent(e.to_string()))?;
+        let decoded = self
+            .handlers
+            .decode(&M::routing_key(), &body)
+            .map_err(|e| HandlerError::permanent(e.to_string()))?;
+        let consumer = format!("{}.{}", self.service, self.name);
+        let ctx = Context {
+            service: self.service,
+            consumer: &consumer,
+        };
+        conn.transaction::<_, HandlerError, _>(async |conn| {
+            match inbox::record(conn, &consumer, decoded.head.message_id).await? {
+                InboxOutcome::AlreadyHandled => Ok(InboxOutcome::AlreadyHandled),
+                InboxOutcome::New => {
+                    decoded.runner.run(&ctx, conn, &[&decoded.message]).await?;
+                    Ok(InboxOutcome::New)
+                }
+            }
+        })
+        .await
+    }
+}
