@@ -58,6 +58,9 @@ pub struct ServiceParts {
 /// How long shutdown waits for in-flight messages before giving up on them (they are redelivered).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often the unrouted queue's depth is read (gauge and warning).
+const UNROUTED_CHECK_EVERY: Duration = Duration::from_secs(15);
+
 /// Serves `parts` on `listener` until `shutdown`, then finishes in-flight work.
 pub async fn serve(
     platform: Platform,
@@ -72,6 +75,12 @@ pub async fn serve(
         health: platform.health.clone(),
     });
     let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+    tasks.spawn(crate::amqp::unrouted::watch(
+        platform.config.amqp_url.expose().clone(),
+        platform.topology.clone(),
+        UNROUTED_CHECK_EVERY,
+        shutdown.clone(),
+    ));
     for part in parts {
         if part.publishes {
             // Registered as down before the task runs: not ready until it has connected.
