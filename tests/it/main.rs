@@ -16,4 +16,5 @@ mod notifications;
 mod redelivery;
 mod retries;
 mod shutdown;
+mod topology;
 mod walking_skeleton;
