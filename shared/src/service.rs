@@ -94,6 +94,7 @@ pub async fn serve(
             );
             tasks.spawn(crate::outbox::relay(
                 part.name,
+                platform.config.database_url.expose().clone(),
                 platform.pool.clone(),
                 publisher,
                 platform.topology.clone(),

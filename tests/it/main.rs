@@ -13,6 +13,7 @@ mod database_loss;
 mod dead_letters;
 mod http_errors;
 mod notifications;
+mod outbox_relay;
 mod redelivery;
 mod retries;
 mod shutdown;
