@@ -14,6 +14,8 @@
 //! | `RETRY_MULTIPLIER` | `5` | each retry waits this many times longer than the one before |
 //! | `RETRY_MAX_DELAY_MS` | `600000` | no retry waits longer than this |
 //! | `RETRY_COUNT` | `5` | retries after the first attempt; then the message is dead-lettered |
+//! | `INBOX_RETENTION_SECS` | `604800` | how long a handled message is remembered as handled (7 days); longer than any redelivery window |
+//! | `INBOX_PARTITION_SECS` | `86400` | the time span of one inbox partition (dropped whole once past the retention) |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | tracing filter |
 
@@ -120,6 +122,7 @@ pub struct CommonConfig {
     pub db_pool_size: usize,
     pub outbox_poll: Duration,
     pub retry: RetrySchedule,
+    pub inbox_retention: crate::inbox_retention::InboxRetention,
     pub log_format: LogFormat,
 }
 
@@ -160,6 +163,12 @@ impl CommonConfig {
             db_pool_size: src.parse_or("DB_POOL_SIZE", 16)?,
             outbox_poll: Duration::from_millis(src.parse_or("OUTBOX_POLL_MS", 100)?),
             retry,
+            inbox_retention: crate::inbox_retention::InboxRetention {
+                retention: Duration::from_secs(src.parse_or("INBOX_RETENTION_SECS", 604_800)?),
+                partition_span: Duration::from_secs(
+                    src.parse_or("INBOX_PARTITION_SECS", 86_400)?.max(1),
+                ),
+            },
             log_format: src.parse_or("LOG_FORMAT", LogFormat::Text)?,
         })
     }

@@ -6,6 +6,7 @@
 //! - [`message`]: typed, versioned envelopes and the catalogue of every message;
 //! - [`amqp`]: topology, connections and confirmed publishing;
 //! - [`outbox`] and [`inbox`]: exactly-once effects over an at-least-once broker;
+//!   [`inbox_retention`] keeps the inbox bounded;
 //! - [`consumer`]: the supervised consume loop (decode, handle, ack, retry, dead-letter);
 //! - [`db`]: the diesel-async pool and the migration runner;
 //! - [`http`]: problem+json errors, API-key authentication, health, readiness and metrics;
@@ -22,6 +23,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod inbox;
+pub mod inbox_retention;
 pub mod message;
 pub mod metrics;
 pub mod outbox;

@@ -61,6 +61,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the unrouted queue's depth is read (gauge and warning).
 const UNROUTED_CHECK_EVERY: Duration = Duration::from_secs(15);
 
+/// How often the inbox janitor creates and drops inbox partitions.
+const INBOX_JANITOR_EVERY: Duration = Duration::from_secs(600);
+
 /// Serves `parts` on `listener` until `shutdown`, then finishes in-flight work.
 pub async fn serve(
     platform: Platform,
@@ -75,6 +78,12 @@ pub async fn serve(
         health: platform.health.clone(),
     });
     let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+    tasks.spawn(crate::inbox_retention::janitor(
+        platform.pool.clone(),
+        platform.config.inbox_retention,
+        INBOX_JANITOR_EVERY,
+        shutdown.clone(),
+    ));
     tasks.spawn(crate::amqp::unrouted::watch(
         platform.config.amqp_url.expose().clone(),
         platform.topology.clone(),

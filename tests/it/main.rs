@@ -12,6 +12,7 @@ mod contracts;
 mod database_loss;
 mod dead_letters;
 mod http_errors;
+mod inbox_retention;
 mod notifications;
 mod outbox_relay;
 mod redelivery;
