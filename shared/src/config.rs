@@ -16,6 +16,7 @@
 //! | `RETRY_COUNT` | `5` | retries after the first attempt; then the message is dead-lettered |
 //! | `INBOX_RETENTION_SECS` | `604800` | how long a handled message is remembered as handled (7 days); longer than any redelivery window |
 //! | `INBOX_PARTITION_SECS` | `86400` | the time span of one inbox partition (dropped whole once past the retention) |
+//! | `INVITATION_LINK_KEY` | a development key (logged as a warning) | the key invitation tokens are derived from at send time; the same in the invitation and notification services; never stored in the database |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | tracing filter |
 
@@ -123,8 +124,13 @@ pub struct CommonConfig {
     pub outbox_poll: Duration,
     pub retry: RetrySchedule,
     pub inbox_retention: crate::inbox_retention::InboxRetention,
+    /// See [`crate::sealed_link`].
+    pub invitation_link_key: Secret<String>,
     pub log_format: LogFormat,
 }
+
+/// Used when `INVITATION_LINK_KEY` is not set: fine on a laptop, never in production.
+pub const DEVELOPMENT_LINK_KEY: &str = "partnernet-development-link-key";
 
 impl CommonConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -169,6 +175,9 @@ impl CommonConfig {
                     src.parse_or("INBOX_PARTITION_SECS", 86_400)?.max(1),
                 ),
             },
+            invitation_link_key: Secret::new(
+                src.string_or("INVITATION_LINK_KEY", DEVELOPMENT_LINK_KEY),
+            ),
             log_format: src.parse_or("LOG_FORMAT", LogFormat::Text)?,
         })
     }

@@ -28,6 +28,7 @@ pub mod message;
 pub mod metrics;
 pub mod outbox;
 pub mod retry;
+pub mod sealed_link;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;

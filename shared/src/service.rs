@@ -78,6 +78,9 @@ pub async fn serve(
         health: platform.health.clone(),
     });
     let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+    if platform.config.invitation_link_key.expose() == crate::config::DEVELOPMENT_LINK_KEY {
+        tracing::warn!("INVITATION_LINK_KEY is not set: invitation links use the development key");
+    }
     tasks.spawn(crate::inbox_retention::janitor(
         platform.pool.clone(),
         platform.config.inbox_retention,

@@ -18,5 +18,6 @@ mod outbox_relay;
 mod redelivery;
 mod retries;
 mod shutdown;
+mod token_secrecy;
 mod topology;
 mod walking_skeleton;

@@ -14,12 +14,14 @@ use crate::schema::emails;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use shared::config::Secret;
 use shared::db::DbPool;
 use shared::ids::{ConnectionId, EmailId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
 use shared::outbox;
 use shared::retry::RetrySchedule;
+use shared::sealed_link;
 use shared::telemetry::mask_email;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -34,6 +36,8 @@ pub struct Delivery {
     pub poll: Duration,
     /// How long a claim lasts; past it, an unrecorded email is sent again.
     pub lease: Duration,
+    /// Turns sealed invitation links into working ones as the email leaves ([`sealed_link`]).
+    pub link_key: Secret<String>,
 }
 
 impl Delivery {
@@ -65,7 +69,13 @@ impl Delivery {
             lease::claim(&mut conn, limit, self.lease).await?
         };
         let leased_at = Instant::now();
+        let key = self.link_key.expose().as_bytes();
         for email in &claimed {
+            // The working link exists only here, in memory, and in the email itself.
+            let (text, html) = (
+                sealed_link::unseal_all(key, &email.text_body),
+                sealed_link::unseal_all(key, &email.html_body),
+            );
             let outcome = self
                 .mailer
                 .send(&Outgoing {
@@ -74,8 +84,8 @@ impl Delivery {
                     reply_to: email.reply_to.as_deref(),
                     to: &email.recipient,
                     subject: &email.subject,
-                    text: &email.text_body,
-                    html: &email.html_body,
+                    text: &text,
+                    html: &html,
                 })
                 .await;
             self.record_until_done(email, outcome, leased_at, shutdown)

@@ -76,6 +76,7 @@ pub fn parts(platform: &Platform, config: &Config) -> anyhow::Result<ServicePart
             retry: platform.config.retry.clone(),
             poll: config.poll,
             lease: config.lease,
+            link_key: platform.config.invitation_link_key.clone(),
         };
         workers.push(Box::new(move |shutdown| {
             Box::pin(async move { delivery.run(worker_index, shutdown).await })
