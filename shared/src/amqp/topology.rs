@@ -186,7 +186,7 @@ impl Topology {
                 docs.push(QueueDoc {
                     name,
                     description: format!(
-                        "Retry {retry}: holds a failed message {delay:?}, then returns it to {work}."
+                        "Retry {retry} (quorum): holds a failed message {delay:?}, then returns it to {work} (at-least-once dead-lettering)."
                     ),
                 });
             }
