@@ -1,6 +1,8 @@
 //! Emails per second delivered to a local SMTP server: PartnerNet's whole path (event published →
 //! `emails` consumer renders and queues → delivery workers send over SMTP) beside plain lettre
-//! loops sending the same emails to the same server, in the same run.
+//! loops sending the same emails to the same server, in the same run. The plain loops use
+//! lettre's connection over a `TCP_NODELAY` socket, as PartnerNet does (lettre 0.11.23's own
+//! transport leaves Nagle on; its figure is printed too, as "stock").
 //!
 //!     cargo bench -p tests --bench email_delivery            # 2000 emails
 //!     EMAILS=5000 cargo bench -p tests --bench email_delivery
@@ -46,12 +48,14 @@ async fn main() -> anyhow::Result<()> {
     let sample = rendered_sample()?;
     let sequential = plain_lettre(n, 1, &sample).await?;
     let parallel = plain_lettre(n, WORKERS, &sample).await?;
+    let stock = stock_lettre(n.min(500), WORKERS, &sample).await?;
     println!("emails: {n}, SMTP server: in-process sink on 127.0.0.1, pool and workers: {WORKERS}");
     println!("partnernet (event -> consumer -> email outbox -> SMTP): {pipeline:>8.0} emails/s");
     println!(
-        "plain lettre loop, {WORKERS} tasks, pooled transport:       {parallel:>8.0} emails/s"
+        "plain lettre loop, {WORKERS} tasks, TCP_NODELAY connections:  {parallel:>8.0} emails/s"
     );
-    println!("plain lettre loop, 1 task:                              {sequential:>8.0} emails/s");
+    println!("plain lettre loop, 1 task, TCP_NODELAY connection:      {sequential:>8.0} emails/s");
+    println!("stock lettre 0.11.23 transport, {WORKERS} tasks (Nagle on):   {stock:>8.0} emails/s");
     println!(
         "ratio partnernet / plain lettre ({WORKERS} tasks):             {:>8.2}",
         pipeline / parallel
@@ -102,8 +106,8 @@ fn rendered_sample() -> anyhow::Result<notification::templates::Rendered> {
     Ok(rendered)
 }
 
-/// Sends `n` emails with lettre from `tasks` concurrent loops sharing one pooled transport.
-async fn plain_lettre(
+/// Sends `n` emails with lettre's stock pooled transport from `tasks` concurrent loops.
+async fn stock_lettre(
     n: usize,
     tasks: usize,
     sample: &notification::templates::Rendered,
@@ -129,6 +133,53 @@ async fn plain_lettre(
                         sample.html.clone(),
                     ))?;
                 transport.send(message).await?;
+                i += tasks;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for handle in handles {
+        handle.await??;
+    }
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    anyhow::ensure!(sink.received().len() == n, "every email arrived");
+    Ok(rate)
+}
+
+/// Sends `n` emails from `tasks` concurrent loops, each on its own lettre connection opened over
+/// a `TCP_NODELAY` socket (the same fix PartnerNet's pool applies).
+async fn plain_lettre(
+    n: usize,
+    tasks: usize,
+    sample: &notification::templates::Rendered,
+) -> anyhow::Result<f64> {
+    use lettre::transport::smtp::client::AsyncSmtpConnection;
+    use lettre::transport::smtp::extension::ClientId;
+    let sink = SmtpSink::start().await?;
+    let sample = Arc::new(sample.clone());
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for task in 0..tasks {
+        let (sample, port) = (sample.clone(), sink.port);
+        handles.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            stream.set_nodelay(true)?;
+            let mut connection =
+                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &ClientId::default())
+                    .await?;
+            let mut i = task;
+            while i < n {
+                let message = Message::builder()
+                    .from("PartnerNet <no-reply@partnernet.localhost>".parse()?)
+                    .to(format!("contact{i}@initech.example").parse()?)
+                    .subject(sample.subject.clone())
+                    .multipart(MultiPart::alternative_plain_html(
+                        sample.text.clone(),
+                        sample.html.clone(),
+                    ))?;
+                connection
+                    .send(message.envelope(), &message.formatted())
+                    .await?;
                 i += tasks;
             }
             anyhow::Ok(())

@@ -224,9 +224,7 @@ async fn set_aside(
     .returning(digest_items::owner_email)
     .get_results(conn)
     .await?;
-    let owner = owners
-        .iter()
-        .next()
+    let owner = <[String]>::first(&owners)
         .map(|o| mask_email(o))
         .unwrap_or_default();
     tracing::warn!(%connection_id, owner, items = owners.len(), reason,

@@ -44,7 +44,7 @@ pub struct Mailer {
 
 enum Transport {
     /// `smtp://`: our own pool of `TCP_NODELAY` connections (see [`crate::smtp_pool`]).
-    Pooled(SmtpPool),
+    Pooled(Box<SmtpPool>),
     /// `smtps://`: lettre's pooled transport.
     Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
@@ -53,11 +53,11 @@ impl Mailer {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
         let url = config.smtp_url.expose();
         let transport = match smtp_target(url)? {
-            Some(target) => Transport::Pooled(SmtpPool::new(
+            Some(target) => Transport::Pooled(Box::new(SmtpPool::new(
                 target,
                 config.smtp_pool_size,
                 config.smtp_timeout,
-            )),
+            ))),
             None => Transport::Lettre(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .context("SMTP_URL is not a valid SMTP URL")?
