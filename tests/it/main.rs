@@ -10,6 +10,7 @@ mod connections_history;
 mod connections_support;
 mod contracts;
 mod database_loss;
+mod database_restart;
 mod dead_letters;
 mod http_errors;
 mod inbox_retention;
