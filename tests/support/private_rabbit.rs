@@ -111,6 +111,7 @@ impl PrivateRabbit {
         let mut command = Command::new(program);
         let dir = &self.dir;
         command
+            .current_dir(dir) // where an Erlang crash dump would land
             .env("HOME", dir)
             .env("RABBITMQ_NODENAME", &self.node)
             .env("RABBITMQ_NODE_PORT", self.port.to_string())
