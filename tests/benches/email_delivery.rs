@@ -45,12 +45,14 @@ fn event(n: usize) -> InvitationSentV1 {
 async fn main() -> anyhow::Result<()> {
     let n = emails();
     let pipeline = partnernet_pipeline(n).await?;
+    let delivery = partnernet_delivery(n).await?;
     let sample = rendered_sample()?;
     let sequential = plain_lettre(n, 1, &sample).await?;
     let parallel = plain_lettre(n, WORKERS, &sample).await?;
     let stock = stock_lettre(n.min(500), WORKERS, &sample).await?;
     println!("emails: {n}, SMTP server: in-process sink on 127.0.0.1, pool and workers: {WORKERS}");
     println!("partnernet (event -> consumer -> email outbox -> SMTP): {pipeline:>8.0} emails/s");
+    println!("partnernet delivery only (email outbox -> SMTP):        {delivery:>8.0} emails/s");
     println!(
         "plain lettre loop, {WORKERS} tasks, TCP_NODELAY connections:  {parallel:>8.0} emails/s"
     );
@@ -59,6 +61,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "ratio partnernet / plain lettre ({WORKERS} tasks):             {:>8.2}",
         pipeline / parallel
+    );
+    println!(
+        "ratio partnernet delivery / plain lettre ({WORKERS} tasks):    {:>8.2}",
+        delivery / parallel
     );
     Ok(())
 }
@@ -77,6 +83,42 @@ async fn partnernet_pipeline(n: usize) -> anyhow::Result<f64> {
     for envelope in &envelopes {
         app.publisher.publish(app.topology(), envelope).await?;
     }
+    eventually(
+        "every email delivered",
+        Duration::from_secs(600),
+        || async { (app.smtp.received().len() >= n).then_some(()) },
+    )
+    .await;
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    app.stop().await;
+    Ok(rate)
+}
+
+/// Commits `n` queued emails in one transaction and times the delivery workers sending them all.
+async fn partnernet_delivery(n: usize) -> anyhow::Result<f64> {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn_with(|env| {
+        env.insert("EMAIL_DELIVERY_WORKERS".into(), WORKERS.to_string());
+        env.insert("SMTP_POOL_SIZE".into(), WORKERS.to_string());
+        env.insert("RUST_LOG".into(), "error".into());
+    })
+    .await;
+    let sample = rendered_sample()?;
+    let mut conn = app.pool().get().await?;
+    let start = Instant::now();
+    diesel::sql_query(
+        "INSERT INTO notification.emails (id, org_id, kind, recipient, from_header, subject, \
+         text_body, html_body, source_message_id) \
+         SELECT gen_random_uuid(), gen_random_uuid(), 'invitation', \
+                'contact' || i || '@initech.example', 'PartnerNet <no-reply@partnernet.localhost>', \
+                $1, $2, $3, gen_random_uuid() FROM generate_series(1, $4) AS i",
+    )
+    .bind::<diesel::sql_types::Text, _>(&sample.subject)
+    .bind::<diesel::sql_types::Text, _>(&sample.text)
+    .bind::<diesel::sql_types::Text, _>(&sample.html)
+    .bind::<diesel::sql_types::Integer, _>(i32::try_from(n)?)
+    .execute(&mut conn)
+    .await?;
     eventually(
         "every email delivered",
         Duration::from_secs(600),
