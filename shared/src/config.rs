@@ -15,6 +15,9 @@
 //! | `RETRY_MAX_DELAY_MS` | `600000` | no retry waits longer than this |
 //! | `RETRY_COUNT` | `5` | retries after the first attempt; then the message is dead-lettered |
 //! | `CONSUMER_*`, `HANDLER_TIMEOUT_MS`, `DB_*_TIMEOUT_MS`, `DELIVERY_LIMIT`, `MAX_MESSAGE_BYTES` | | see `consumer::settings` |
+//! | `INBOX_RETENTION_SECS` | `604800` | how long a handled message is remembered as handled (7 days); longer than any redelivery window |
+//! | `INBOX_PARTITION_SECS` | `86400` | the time span of one inbox partition (dropped whole once past the retention) |
+//! | `INVITATION_LINK_KEY` | a development key (logged as a warning) | the key invitation tokens are derived from at send time; the same in the invitation and notification services; never stored in the database |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | tracing filter |
 
@@ -121,10 +124,16 @@ pub struct CommonConfig {
     pub db_pool_size: usize,
     pub outbox_poll: Duration,
     pub retry: RetrySchedule,
+    pub inbox_retention: crate::inbox_retention::InboxRetention,
+    /// See [`crate::sealed_link`].
+    pub invitation_link_key: Secret<String>,
     pub log_format: LogFormat,
     /// Lanes, batches, limits and timeouts of every consumer (`consumer::settings` lists them).
     pub consumer: crate::consumer::ConsumerSettings,
 }
+
+/// Used when `INVITATION_LINK_KEY` is not set: fine on a laptop, never in production.
+pub const DEVELOPMENT_LINK_KEY: &str = "partnernet-development-link-key";
 
 impl CommonConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -163,6 +172,15 @@ impl CommonConfig {
             db_pool_size: src.parse_or("DB_POOL_SIZE", 16)?,
             outbox_poll: Duration::from_millis(src.parse_or("OUTBOX_POLL_MS", 100)?),
             retry,
+            inbox_retention: crate::inbox_retention::InboxRetention {
+                retention: Duration::from_secs(src.parse_or("INBOX_RETENTION_SECS", 604_800)?),
+                partition_span: Duration::from_secs(
+                    src.parse_or("INBOX_PARTITION_SECS", 86_400)?.max(1),
+                ),
+            },
+            invitation_link_key: Secret::new(
+                src.string_or("INVITATION_LINK_KEY", DEVELOPMENT_LINK_KEY),
+            ),
             log_format: src.parse_or("LOG_FORMAT", LogFormat::Text)?,
             consumer: crate::consumer::ConsumerSettings::from_source(src)?,
         })

@@ -58,6 +58,12 @@ pub struct ServiceParts {
 /// How long shutdown waits for in-flight messages before giving up on them (they are redelivered).
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often the unrouted queue's depth is read (gauge and warning).
+const UNROUTED_CHECK_EVERY: Duration = Duration::from_secs(15);
+
+/// How often the inbox janitor creates and drops inbox partitions.
+const INBOX_JANITOR_EVERY: Duration = Duration::from_secs(600);
+
 /// Serves `parts` on `listener` until `shutdown`, then finishes in-flight work.
 pub async fn serve(
     platform: Platform,
@@ -72,6 +78,21 @@ pub async fn serve(
         health: platform.health.clone(),
     });
     let names: Vec<&str> = parts.iter().map(|p| p.name).collect();
+    if platform.config.invitation_link_key.expose() == crate::config::DEVELOPMENT_LINK_KEY {
+        tracing::warn!("INVITATION_LINK_KEY is not set: invitation links use the development key");
+    }
+    tasks.spawn(crate::inbox_retention::janitor(
+        platform.pool.clone(),
+        platform.config.inbox_retention,
+        INBOX_JANITOR_EVERY,
+        shutdown.clone(),
+    ));
+    tasks.spawn(crate::amqp::unrouted::watch(
+        platform.config.amqp_url.expose().clone(),
+        platform.topology.clone(),
+        UNROUTED_CHECK_EVERY,
+        shutdown.clone(),
+    ));
     for part in parts {
         if part.publishes {
             // Registered as down before the task runs: not ready until it has connected.
@@ -85,6 +106,7 @@ pub async fn serve(
             );
             tasks.spawn(crate::outbox::relay(
                 part.name,
+                platform.config.database_url.expose().clone(),
                 platform.pool.clone(),
                 publisher,
                 platform.topology.clone(),

@@ -223,7 +223,7 @@ impl TestApp {
                 let mut conn = self.pool().get().await.ok()?;
                 let backlog: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
                     "(SELECT count(*) FROM messaging.outbox) + \
-                     (SELECT count(*) FROM notification.emails WHERE status IN ('queued', 'retrying'))",
+                     (SELECT count(*) FROM notification.emails WHERE status IN ('queued', 'sending', 'retrying'))",
                 ))
                 .get_result(&mut conn)
                 .await

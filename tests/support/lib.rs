@@ -5,6 +5,8 @@ pub mod amqp;
 pub mod app;
 pub mod email;
 pub mod events;
+pub mod private_postgres;
+pub mod private_rabbit;
 pub mod probe;
 pub mod steps;
 

@@ -7,6 +7,7 @@
 //! | `SMTP_POOL_SIZE` | `4` | pooled SMTP connections |
 //! | `EMAIL_FROM` | `PartnerNet <no-reply@partnernet.localhost>` | the deployment's sender |
 //! | `EMAIL_DELIVERY_WORKERS` | `4` | emails sent at once |
+//! | `EMAIL_LEASE_SECS` | `300` | how long a delivery worker holds the emails it claimed; an email still unrecorded after it is sent again (longer than 8 sends at `SMTP_TIMEOUT_SECS`) |
 //! | `EMAIL_POLL_MS` | `200` | how often an idle delivery worker looks for due emails |
 //! | `DIGEST_PERIOD_MS` | `900000` | sync failures of a connection are gathered this long into one email |
 //! | `DIGEST_POLL_MS` | `5000` | how often the digest worker looks for due digests |
@@ -23,6 +24,7 @@ pub struct Config {
     pub default_from: String,
     pub delivery_workers: usize,
     pub poll: Duration,
+    pub lease: Duration,
     pub digest_period: Duration,
     pub digest_poll: Duration,
 }
@@ -49,6 +51,7 @@ impl Config {
             default_from,
             delivery_workers: src.parse_or("EMAIL_DELIVERY_WORKERS", 4)?,
             poll: Duration::from_millis(src.parse_or("EMAIL_POLL_MS", 200)?),
+            lease: Duration::from_secs(src.parse_or("EMAIL_LEASE_SECS", 300)?),
             digest_period: Duration::from_millis(src.parse_or("DIGEST_PERIOD_MS", 900_000)?),
             digest_poll: Duration::from_millis(src.parse_or("DIGEST_POLL_MS", 5_000)?),
         })

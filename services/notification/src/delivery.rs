@@ -1,56 +1,51 @@
-//! The delivery worker: sends due emails one at a time, each in its own transaction that also
-//! records the outcome and its event.
+//! The delivery worker: claims due emails under a lease ([`crate::lease`]), sends each over SMTP
+//! with no database transaction open, then records the outcome and its event in a transaction
+//! of its own.
 //!
-//! The row stays locked (`FOR UPDATE SKIP LOCKED`) while it is sent, so several workers and
-//! several replicas never send the same email at once. If the process dies after the SMTP server
-//! accepted an email but before the commit, the email is sent again with the same `Message-ID`.
+//! Recording is retried until PostgreSQL answers (for as long as the lease lasts): a database
+//! crash during a send therefore re-sends nothing. Only a worker that dies between the server's
+//! `250` and the recording commit leaves an email to be sent again, with the same `Message-ID`,
+//! once its lease runs out: at most the emails in flight in that worker.
 
 use crate::NAME;
+use crate::lease::{self, ClaimedEmail};
 use crate::mailer::{Mailer, Outgoing, SendError};
 use crate::schema::emails;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use shared::config::Secret;
 use shared::db::DbPool;
 use shared::ids::{ConnectionId, EmailId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
 use shared::outbox;
 use shared::retry::RetrySchedule;
+use shared::sealed_link;
 use shared::telemetry::mask_email;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = emails)]
-struct DueEmail {
-    id: Uuid,
-    org_id: Uuid,
-    connection_id: Option<Uuid>,
-    kind: String,
-    recipient: String,
-    from_header: String,
-    reply_to: Option<String>,
-    subject: String,
-    text_body: String,
-    html_body: String,
-    attempts: i32,
-}
+/// Emails one worker claims at once: fewer claim transactions, a small batch held by one worker.
+const CLAIM_BATCH: i64 = 8;
 
 pub struct Delivery {
     pub pool: DbPool,
     pub mailer: Mailer,
     pub retry: RetrySchedule,
     pub poll: Duration,
+    /// How long a claim lasts; past it, an unrecorded email is sent again.
+    pub lease: Duration,
+    /// Turns sealed invitation links into working ones as the email leaves ([`sealed_link`]).
+    pub link_key: Secret<String>,
 }
 
 impl Delivery {
     pub async fn run(self, worker: usize, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
-            let pause = match self.deliver_one().await {
-                Ok(true) => continue,
-                Ok(false) => self.poll,
+            let pause = match self.deliver_batch(&shutdown).await {
+                Ok(0) => self.poll,
+                Ok(_) => continue,
                 Err(err) => {
                     tracing::warn!(worker, error = %format!("{err:#}"), "email delivery pass failed");
                     Duration::from_secs(1)
@@ -63,61 +58,95 @@ impl Delivery {
         }
     }
 
-    /// Sends the most overdue email, if any. Returns whether there was one.
-    pub async fn deliver_one(&self) -> anyhow::Result<bool> {
-        let mut conn = self.pool.get().await?;
-        let delivered = conn
-            .transaction::<_, anyhow::Error, _>(async |conn| {
-                let due: Option<DueEmail> = emails::table
-                    .filter(emails::status.eq_any(["queued", "retrying"]))
-                    .filter(emails::next_attempt_at.le(Utc::now()))
-                    .order(emails::next_attempt_at)
-                    .select(DueEmail::as_select())
-                    .limit(1)
-                    .for_update()
-                    .skip_locked()
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let Some(email) = due else {
-                    return Ok(false);
-                };
-                let outcome = self
-                    .mailer
-                    .send(&Outgoing {
-                        id: email.id,
-                        from: &email.from_header,
-                        reply_to: email.reply_to.as_deref(),
-                        to: &email.recipient,
-                        subject: &email.subject,
-                        text: &email.text_body,
-                        html: &email.html_body,
-                    })
-                    .await;
-                self.record(conn, &email, outcome).await?;
-                Ok(true)
-            })
-            .await?;
-        Ok(delivered)
+    /// Claims a batch of due emails, sends and records each. Returns how many were claimed.
+    pub async fn deliver_batch(&self, shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        self.deliver(CLAIM_BATCH, shutdown).await
+    }
+
+    async fn deliver(&self, limit: i64, shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        let claimed = {
+            let mut conn = self.pool.get().await?;
+            lease::claim(&mut conn, limit, self.lease).await?
+        };
+        let leased_at = Instant::now();
+        let key = self.link_key.expose().as_bytes();
+        for email in &claimed {
+            // The working link exists only here, in memory, and in the email itself.
+            let (text, html) = (
+                sealed_link::unseal_all(key, &email.text_body),
+                sealed_link::unseal_all(key, &email.html_body),
+            );
+            let outcome = self
+                .mailer
+                .send(&Outgoing {
+                    id: email.id,
+                    from: &email.from_header,
+                    reply_to: email.reply_to.as_deref(),
+                    to: &email.recipient,
+                    subject: &email.subject,
+                    text: &text,
+                    html: &html,
+                })
+                .await;
+            self.record_until_done(email, outcome, leased_at, shutdown)
+                .await;
+        }
+        Ok(claimed.len())
+    }
+
+    /// Records `outcome`, retrying while PostgreSQL is unreachable, within the lease.
+    async fn record_until_done(
+        &self,
+        email: &ClaimedEmail,
+        outcome: Result<(), SendError>,
+        leased_at: Instant,
+        shutdown: &CancellationToken,
+    ) {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let recorded = async {
+                let mut conn = self.pool.get().await?;
+                conn.transaction::<_, anyhow::Error, _>(async |conn| {
+                    self.record(conn, email, &outcome).await
+                })
+                .await
+            }
+            .await;
+            let Err(err) = recorded else { return };
+            if leased_at.elapsed() + pause >= self.lease || shutdown.is_cancelled() {
+                tracing::error!(email_id = %email.id, error = %format!("{err:#}"),
+                    "could not record an email's outcome within its lease; it will be sent again");
+                return;
+            }
+            tracing::warn!(email_id = %email.id, error = %format!("{err:#}"),
+                "recording an email's outcome failed; trying again");
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
     }
 
     async fn record(
         &self,
         conn: &mut AsyncPgConnection,
-        email: &DueEmail,
-        outcome: Result<(), SendError>,
+        email: &ClaimedEmail,
+        outcome: &Result<(), SendError>,
     ) -> anyhow::Result<()> {
-        let attempts = email.attempts + 1;
+        let attempts = email.attempts;
         let recipient = mask_email(&email.recipient);
-        let row = emails::table.find(email.id);
+        let row = emails::table
+            .find(email.id)
+            .filter(emails::status.eq("sending"));
         match outcome {
             Ok(()) => {
                 let sent_at = Utc::now();
                 diesel::update(row)
                     .set((
                         emails::status.eq("sent"),
-                        emails::attempts.eq(attempts),
                         emails::sent_at.eq(sent_at),
+                        emails::lease_until.eq(None::<chrono::DateTime<Utc>>),
                         emails::last_error.eq(None::<String>),
                     ))
                     .execute(conn)
@@ -144,9 +173,9 @@ impl Delivery {
                         diesel::update(row)
                             .set((
                                 emails::status.eq("retrying"),
-                                emails::attempts.eq(attempts),
                                 emails::next_attempt_at.eq(next),
-                                emails::last_error.eq(&reason),
+                                emails::lease_until.eq(None::<chrono::DateTime<Utc>>),
+                                emails::last_error.eq(reason),
                             ))
                             .execute(conn)
                             .await?;
@@ -155,11 +184,11 @@ impl Delivery {
                     }
                     None => {
                         let reason = format!("gave up after {attempts} attempts: {reason}");
-                        self.fail(conn, email, attempts, reason).await?;
+                        self.fail(conn, email, reason).await?;
                     }
                 }
             }
-            Err(SendError::Permanent(reason)) => self.fail(conn, email, attempts, reason).await?,
+            Err(SendError::Permanent(reason)) => self.fail(conn, email, reason.clone()).await?,
         }
         Ok(())
     }
@@ -167,19 +196,22 @@ impl Delivery {
     async fn fail(
         &self,
         conn: &mut AsyncPgConnection,
-        email: &DueEmail,
-        attempts: i32,
+        email: &ClaimedEmail,
         reason: String,
     ) -> anyhow::Result<()> {
         let failed_at = Utc::now();
-        diesel::update(emails::table.find(email.id))
-            .set((
-                emails::status.eq("failed"),
-                emails::attempts.eq(attempts),
-                emails::last_error.eq(&reason),
-            ))
-            .execute(conn)
-            .await?;
+        diesel::update(
+            emails::table
+                .find(email.id)
+                .filter(emails::status.eq("sending")),
+        )
+        .set((
+            emails::status.eq("failed"),
+            emails::lease_until.eq(None::<chrono::DateTime<Utc>>),
+            emails::last_error.eq(&reason),
+        ))
+        .execute(conn)
+        .await?;
         let event = EmailFailedV1 {
             email_id: EmailId(email.id),
             connection_id: email.connection_id.map(ConnectionId),

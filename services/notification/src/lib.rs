@@ -12,11 +12,14 @@ pub mod delivery;
 pub mod digest;
 pub mod intake;
 pub mod kinds;
+pub mod lease;
 pub mod mailer;
+pub mod masking;
 pub mod requests;
 pub mod routes;
 pub mod schema;
 pub mod sender;
+pub mod smtp_pool;
 pub mod templates;
 
 pub use config::Config;
@@ -72,6 +75,8 @@ pub fn parts(platform: &Platform, config: &Config) -> anyhow::Result<ServicePart
             mailer: mailer.clone(),
             retry: platform.config.retry.clone(),
             poll: config.poll,
+            lease: config.lease,
+            link_key: platform.config.invitation_link_key.clone(),
         };
         workers.push(Box::new(move |shutdown| {
             Box::pin(async move { delivery.run(worker_index, shutdown).await })

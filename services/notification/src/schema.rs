@@ -19,6 +19,7 @@ diesel::table! {
         source_message_id -> Uuid,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        lease_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -65,5 +66,6 @@ diesel::table! {
         failed_at -> Timestamptz,
         received_at -> Timestamptz,
         email_id -> Nullable<Uuid>,
+        failed_reason -> Nullable<Text>,
     }
 }

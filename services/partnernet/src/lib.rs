@@ -6,6 +6,7 @@ pub mod asyncapi;
 pub mod openapi;
 
 use diesel_migrations::EmbeddedMigrations;
+use shared::amqp::{ConsumerQueues, Topology, declare_all};
 use shared::config::ConfigError;
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
@@ -68,6 +69,32 @@ pub fn all_consumers(config: &AllConfig) -> anyhow::Result<Vec<shared::consumer:
     let mut consumers = invitation::consumers();
     consumers.extend(notification::consumers(&config.notification));
     Ok(consumers)
+}
+
+/// The queues of every consumer of every service, to declare them all at once.
+pub fn all_consumer_queues(config: &AllConfig) -> anyhow::Result<Vec<ConsumerQueues>> {
+    Ok(all_consumers(config)?
+        .iter()
+        .map(|spec| ConsumerQueues {
+            service: spec.service.to_string(),
+            consumer: spec.name.to_string(),
+            routing_keys: spec.handlers.routing_keys(),
+        })
+        .collect())
+}
+
+/// Declares the whole topology (exchanges, every consumer's queues and bindings): run by
+/// `partnernet migrate`, and again at `partnernet serve`, so no event published by one service
+/// is unrouted because another service has not started yet.
+pub async fn declare_topology(config: &AllConfig) -> anyhow::Result<()> {
+    let common = &config.invitation.common;
+    let topology = Topology::new(&common.queue_prefix, common.retry.clone());
+    declare_all(
+        common.amqp_url.expose(),
+        &topology,
+        &all_consumer_queues(config)?,
+    )
+    .await
 }
 
 /// Runs all four services in one process, on one port, until `shutdown`.

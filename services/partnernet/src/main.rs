@@ -145,6 +145,10 @@ async fn main() -> anyhow::Result<()> {
             for version in applied {
                 println!("  {version}");
             }
+            partnernet::declare_topology(&AllConfig::from_env()?)
+                .await
+                .context("declaring the RabbitMQ topology")?;
+            println!("RabbitMQ topology declared");
         }
         Command::Org {
             command: OrgCommand::Create { name },
@@ -180,6 +184,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { service } => {
             let shutdown = shared::shutdown::on_signal();
+            // Idempotent: a deployment that skipped `migrate` still gets every queue before
+            // this service publishes. Not fatal: the consumers declare their own queues too.
+            if let Err(err) = partnernet::declare_topology(&AllConfig::from_env()?).await {
+                tracing::warn!(error = %format!("{err:#}"), "could not declare the whole topology at start");
+            }
             match service {
                 Service::Invitation => {
                     invitation::run(invitation::Config::from_env()?, shutdown).await?

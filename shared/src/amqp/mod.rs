@@ -3,12 +3,15 @@
 
 mod connection;
 pub mod dead_letters;
+mod declare;
 mod headers;
 pub mod partitions;
 mod publisher;
 mod topology;
+pub mod unrouted;
 
 pub use connection::{BROKER_CALL_TIMEOUT, connect, timed};
+pub use declare::{ConsumerQueues, declare_all};
 pub use headers::{Headers, header_i64, header_str};
 pub use publisher::{ConfirmedChannel, PublishError, Publisher, envelope_properties};
 pub use topology::{QueueDoc, Topology};

@@ -3,10 +3,13 @@
 //! Names (with the deployment's `QUEUE_PREFIX`, `partnernet` by default):
 //! - `{prefix}.events`: topic exchange of domain events, routing key `kind.vN`;
 //! - `{prefix}.{service}.{consumer}`: a consumer's work queue (quorum), bound to its events;
-//! - `{prefix}.{service}.{consumer}.retry{n}.{ms}ms`: where a message waits before retry `n`;
-//!   its TTL is the retry schedule's delay, after which the broker dead-letters it back to the
-//!   work queue. The delay is in the name so a changed schedule declares new queues instead of
-//!   clashing with the old arguments;
+//! - `{prefix}.{service}.{consumer}.retry{n}.{ms}ms.quorum`: where a message waits before retry
+//!   `n`; its TTL is the retry schedule's delay, after which the broker dead-letters it back to
+//!   the work queue. The delay is in the name so a changed schedule declares new queues instead
+//!   of clashing with the old arguments. These are quorum queues with at-least-once
+//!   dead-lettering: the classic retry queues they replace (same name without `.quorum`, which
+//!   cannot change type in place) lost every waiting message across a broker restart, because
+//!   they expired messages before the work queue had a leader and the broker dropped them;
 //! - `{prefix}.{service}.dead`: the service's dead letters (quorum), each with its reason;
 //! - `{prefix}.unrouted`: the events exchange's alternate exchange and its queue (quorum). An
 //!   event no consumer's queue is bound to lands here instead of being lost, and never holds up
@@ -67,7 +70,10 @@ impl Topology {
     /// The queue a message waits in before retry `retry` (1-based), if the schedule has one.
     pub fn retry_queue(&self, work_queue: &str, retry: u32) -> Option<String> {
         let delay = self.retry.delay_before_retry(retry)?;
-        Some(format!("{work_queue}.retry{retry}.{}ms", delay.as_millis()))
+        Some(format!(
+            "{work_queue}.retry{retry}.{}ms.quorum",
+            delay.as_millis()
+        ))
     }
 
     /// Every retry queue of a work queue.
@@ -158,22 +164,7 @@ impl Topology {
             ) else {
                 continue;
             };
-            let mut args = FieldTable::default();
-            // Classic queue: every message in it has the same TTL, so expiry at the head is exact.
-            args.insert(
-                ShortString::from("x-message-ttl"),
-                AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
-            );
-            // When the TTL passes, the broker sends the message back to the work queue.
-            args.insert(
-                ShortString::from("x-dead-letter-exchange"),
-                AMQPValue::LongString("".into()),
-            );
-            args.insert(
-                ShortString::from("x-dead-letter-routing-key"),
-                AMQPValue::LongString(work.as_str().into()),
-            );
-            declare_queue(channel, &name, args).await?;
+            declare_queue(channel, &name, retry_queue_arguments(&work, delay)).await?;
         }
         Ok(work)
     }
@@ -195,13 +186,45 @@ impl Topology {
                 docs.push(QueueDoc {
                     name,
                     description: format!(
-                        "Retry {retry}: holds a failed message {delay:?}, then returns it to {work}."
+                        "Retry {retry} (quorum): holds a failed message {delay:?}, then returns it to {work} (at-least-once dead-lettering)."
                     ),
                 });
             }
         }
         docs
     }
+}
+
+/// A retry queue: quorum, every message held `delay`, then dead-lettered back to `work`
+/// at-least-once (the broker keeps the message until the work queue has confirmed it).
+fn retry_queue_arguments(work: &str, delay: std::time::Duration) -> FieldTable {
+    let mut args = quorum();
+    // Same TTL for every message in the queue, so expiry at the head is exact.
+    args.insert(
+        ShortString::from("x-message-ttl"),
+        AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+    );
+    // When the TTL passes, the broker sends the message back to the work queue.
+    args.insert(
+        ShortString::from("x-dead-letter-exchange"),
+        AMQPValue::LongString("".into()),
+    );
+    args.insert(
+        ShortString::from("x-dead-letter-routing-key"),
+        AMQPValue::LongString(work.into()),
+    );
+    // The default (at-most-once) drops an expired message whose target has no leader yet, as
+    // after a broker restart; at-least-once keeps it until the target confirms it.
+    args.insert(
+        ShortString::from("x-dead-letter-strategy"),
+        AMQPValue::LongString("at-least-once".into()),
+    );
+    // Required by at-least-once: a full queue refuses new messages instead of dropping old ones.
+    args.insert(
+        ShortString::from("x-overflow"),
+        AMQPValue::LongString("reject-publish".into()),
+    );
+    args
 }
 
 fn quorum() -> FieldTable {

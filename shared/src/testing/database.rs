@@ -71,6 +71,12 @@ async fn ensure_template(
             fingerprint.update(migration.name().to_string().as_bytes());
         }
     }
+    // diesel does not expose an embedded migration's SQL, so the files are read from the
+    // workspace: an edited migration then builds a new template instead of reusing a stale one.
+    for file in migration_files(&workspace_root()) {
+        fingerprint.update(file.to_string_lossy().as_bytes());
+        fingerprint.update(std::fs::read(&file).unwrap_or_default());
+    }
     let digest: String = fingerprint
         .finalize()
         .iter()
@@ -118,6 +124,33 @@ async fn ensure_template(
     Ok(template)
 }
 
+/// The workspace this crate is built in (`shared/` is one of its members).
+fn workspace_root() -> std::path::PathBuf {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    shared.parent().unwrap_or(shared).to_path_buf()
+}
+
+/// Every file under a `migrations` folder of the workspace's crates, sorted.
+fn migration_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut crates = vec![root.join("shared")];
+    if let Ok(services) = std::fs::read_dir(root.join("services")) {
+        crates.extend(services.flatten().map(|entry| entry.path()));
+    }
+    let mut files = Vec::new();
+    for krate in crates {
+        let Ok(migrations) = std::fs::read_dir(krate.join("migrations")) else {
+            continue;
+        };
+        for migration in migrations.flatten() {
+            if let Ok(entries) = std::fs::read_dir(migration.path()) {
+                files.extend(entries.flatten().map(|entry| entry.path()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// `url` with its database name replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
@@ -136,7 +169,23 @@ fn with_database(url: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{migration_files, with_database, workspace_root};
+
+    #[test]
+    fn the_fingerprint_reads_every_migrations_sql() {
+        let files = migration_files(&workspace_root());
+        assert!(
+            files
+                .iter()
+                .any(|f| f.ends_with("2026-11-23-000100_messaging/up.sql")),
+            "{files:?}"
+        );
+        assert!(
+            files
+                .iter()
+                .any(|f| f.ends_with("2026-11-23-000300_emails/up.sql"))
+        );
+    }
 
     #[test]
     fn the_database_name_is_replaced() {

@@ -16,7 +16,12 @@ pub enum SmtpReply {
     Unavailable421,
     /// 550: mailbox unavailable (permanent).
     Reject550,
+    /// 550 repeating the recipient's address, as Postfix does (permanent).
+    RejectNamingTheAddress550,
 }
+
+/// Runs when a message's data has arrived, before the server answers (e.g. to cut a proxy).
+pub type DataHook = Arc<dyn Fn() + Send + Sync>;
 
 /// One message the server accepted.
 #[derive(Debug, Clone)]
@@ -32,6 +37,7 @@ struct State {
     received: Vec<ReceivedEmail>,
     script: VecDeque<SmtpReply>,
     data_attempts: usize,
+    on_data: Option<DataHook>,
 }
 
 #[derive(Clone)]
@@ -66,6 +72,13 @@ impl SmtpSink {
     pub fn script(&self, replies: &[SmtpReply]) {
         if let Ok(mut state) = self.state.lock() {
             state.script.extend(replies.iter().copied());
+        }
+    }
+
+    /// Runs `hook` each time a message's data has arrived, before the reply is written.
+    pub fn on_data(&self, hook: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut state) = self.state.lock() {
+            state.on_data = Some(Arc::new(hook));
         }
     }
 
@@ -134,6 +147,10 @@ async fn session(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
             "DATA" => {
                 write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
                 let raw = read_data(&mut lines).await?;
+                let hook = state.lock().ok().and_then(|s| s.on_data.clone());
+                if let Some(hook) = hook {
+                    hook();
+                }
                 let reply = {
                     let mut s = state
                         .lock()
@@ -155,6 +172,13 @@ async fn session(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                         write
                             .write_all(b"550 5.1.1 mailbox unavailable\r\n")
                             .await?
+                    }
+                    SmtpReply::RejectNamingTheAddress550 => {
+                        let rcpt = rcpt_to.first().cloned().unwrap_or_default();
+                        let reply = format!(
+                            "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown\r\n"
+                        );
+                        write.write_all(reply.as_bytes()).await?
                     }
                     SmtpReply::Unavailable421 => {
                         write

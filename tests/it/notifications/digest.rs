@@ -105,3 +105,55 @@ async fn sync_failures_of_a_connection_are_gathered_into_one_digest_email() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_digest_that_can_never_be_sent_is_set_aside_alone_and_the_other_digests_go_out() {
+    let app = TestApp::spawn_with(|env| {
+        env.insert("DIGEST_PERIOD_MS".into(), "500".into());
+        env.insert("DIGEST_POLL_MS".into(), "50".into());
+    })
+    .await;
+    let acme = app.create_org("Acme Corp").await;
+    let (poisoned, healthy) = (ConnectionId::new(), ConnectionId::new());
+    let mut bad = failure(poisoned, "Initech", "record locked");
+    // An address the event carries but no mailer accepts.
+    bad.owner.email = "olive@@acme.example".into();
+    publish(&app, &acme, bad).await;
+    publish(&app, &acme, failure(healthy, "Hooli", "record locked")).await;
+
+    let digests = eventually("the healthy digest", Duration::from_secs(20), || async {
+        let emails = app.smtp.received_by("olive@acme.example");
+        (!emails.is_empty()).then_some(emails)
+    })
+    .await;
+    assert!(decode(&digests[0]).text.contains(&healthy.to_string()));
+
+    let reason = eventually(
+        "the poisoned items set aside",
+        Duration::from_secs(20),
+        || async {
+            let mut conn = app.pool().get().await.ok()?;
+            let reasons: Vec<Option<String>> = diesel_async::RunQueryDsl::load(
+                diesel::QueryDsl::select(
+                    diesel::QueryDsl::filter(
+                        notification::schema::digest_items::table,
+                        diesel::ExpressionMethods::eq(
+                            notification::schema::digest_items::connection_id,
+                            poisoned.as_uuid(),
+                        ),
+                    ),
+                    notification::schema::digest_items::failed_reason,
+                ),
+                &mut conn,
+            )
+            .await
+            .ok()?;
+            reasons.into_iter().next().flatten()
+        },
+    )
+    .await;
+    assert!(reason.contains("not a valid address"), "{reason}");
+    app.wait_idle().await;
+    assert_eq!(app.smtp.received().len(), 1, "only the healthy digest");
+    app.stop().await;
+}

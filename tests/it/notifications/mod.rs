@@ -4,6 +4,7 @@
 mod delivery;
 mod digest;
 mod kinds;
+mod lease;
 mod templates;
 
 use shared::message::{Envelope, Message};

@@ -52,11 +52,11 @@ pub(crate) async fn effects(
         }
         Action::Resend => {
             revoke_tokens(conn, row.id, now).await?;
-            let new_token = token::generate();
+            let new_token = token::issue(&state.config.common);
             let expires_at = now + state.config.token_ttl;
             diesel::insert_into(tokens::table)
                 .values((
-                    tokens::token_hash.eq(token::hash(&new_token)),
+                    tokens::token_hash.eq(&new_token.hash),
                     tokens::connection_id.eq(row.id),
                     tokens::expires_at.eq(expires_at),
                 ))
@@ -67,7 +67,7 @@ pub(crate) async fn effects(
                 inviter_org_name: actor.to_string(),
                 contact_name: row.contact_name.clone(),
                 contact_email: row.contact_email.clone(),
-                accept_url: token::accept_url(&state.config.common.public_base_url, &new_token),
+                accept_url: new_token.accept_url.clone(),
                 expires_at,
             };
             publish(conn, inviter, event).await

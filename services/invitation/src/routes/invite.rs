@@ -215,7 +215,7 @@ async fn create(
     invitation: &Invitation,
 ) -> QueryResult<ConnectionRow> {
     let connection_id = ConnectionId::new();
-    let token = token::generate();
+    let token = token::issue(&state.config.common);
     let expires_at = chrono::Utc::now() + state.config.token_ttl;
     let row: ConnectionRow = diesel::insert_into(connections::table)
         .values((
@@ -233,7 +233,7 @@ async fn create(
         .await?;
     diesel::insert_into(tokens::table)
         .values((
-            tokens::token_hash.eq(token::hash(&token)),
+            tokens::token_hash.eq(&token.hash),
             tokens::connection_id.eq(row.id),
             tokens::expires_at.eq(expires_at),
         ))
@@ -258,7 +258,7 @@ async fn create(
             inviter_org_name: invitation.inviter_org_name.clone(),
             contact_name: invitation.contact.name.clone(),
             contact_email: invitation.contact.email.clone(),
-            accept_url: token::accept_url(&state.config.common.public_base_url, &token),
+            accept_url: token.accept_url.clone(),
             expires_at,
         },
     );

@@ -1,0 +1,46 @@
+//! Declaring the whole topology at once: every consumer's queues, bindings, retry queues and
+//! dead letters, before any service publishes.
+//!
+//! `partnernet migrate` calls [`declare_all`] (and `partnernet serve` again, idempotently, at
+//! start): an event published before its consumer ever ran then waits in the consumer's queue
+//! instead of landing in `{prefix}.unrouted`.
+
+use super::connection::{connect, timed};
+use super::topology::Topology;
+use super::unrouted;
+
+/// The queues one consumer needs: enough to declare them without building its handlers.
+#[derive(Debug, Clone)]
+pub struct ConsumerQueues {
+    pub service: String,
+    pub consumer: String,
+    pub routing_keys: Vec<String>,
+}
+
+/// Declares the exchanges and every consumer's queues and bindings. Idempotent.
+pub async fn declare_all(
+    amqp_url: &str,
+    topology: &Topology,
+    consumers: &[ConsumerQueues],
+) -> anyhow::Result<()> {
+    let connection = connect(amqp_url, "partnernet topology").await?;
+    let result = async {
+        let channel = timed("opening a channel", connection.create_channel()).await?;
+        topology.declare_exchanges(&channel).await?;
+        for consumer in consumers {
+            topology
+                .declare_consumer(
+                    &channel,
+                    &consumer.service,
+                    &consumer.consumer,
+                    &consumer.routing_keys,
+                )
+                .await?;
+        }
+        unrouted::report(&channel, topology).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = timed("closing", connection.close(200, "declared".into())).await;
+    result
+}
