@@ -4,6 +4,7 @@
 mod delivery;
 mod digest;
 mod kinds;
+mod template_limits;
 mod templates;
 
 use shared::message::{Envelope, Message};
