@@ -12,6 +12,7 @@ mod database_loss;
 mod dead_letters;
 mod http_errors;
 mod notifications;
+mod org_admin_scope;
 mod redelivery;
 mod retries;
 mod shutdown;

@@ -203,7 +203,8 @@ async fn main() -> anyhow::Result<()> {
                 .map(|s| {
                     shared::identity::Scope::parse(s.trim()).with_context(|| {
                         format!(
-                            "unknown scope {s:?}: use manage_connections, forward, accept, read"
+                            "unknown scope {s:?}: use {}",
+                            shared::identity::Scope::names()
                         )
                     })
                 })
