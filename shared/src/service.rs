@@ -113,6 +113,8 @@ pub async fn serve(
     }
     let router = router
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so that its 413 becomes a problem+json answer too.
+        .layer(axum::middleware::from_fn(crate::http::problems))
         // 5xx answers are warnings here: a 503 from /readyz while starting is expected, and real
         // 500s are already logged at ERROR, with their cause, by `ApiError::internal`.
         .layer(

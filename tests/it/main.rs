@@ -10,6 +10,7 @@ mod connections_support;
 mod contracts;
 mod database_loss;
 mod dead_letters;
+mod hardening_http;
 mod http_errors;
 mod notifications;
 mod org_admin_scope;

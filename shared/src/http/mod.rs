@@ -5,12 +5,14 @@ mod auth;
 mod json;
 mod ops;
 mod problem;
+mod problems;
 mod query;
 
 pub use auth::{Auth, require_scope};
-pub use json::ValidJson;
+pub use json::{ValidJson, is_json_media_type};
 pub use ops::{OpsState, ops_router};
 pub use problem::{ApiError, Problem};
+pub use problems::problems;
 pub use query::ValidQuery;
 
 /// No request body may be larger than this (1 MiB).

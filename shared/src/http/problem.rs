@@ -115,6 +115,27 @@ impl ApiError {
         err
     }
 
+    /// 413: the body is larger than [`super::MAX_BODY_BYTES`], however it was sent.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "The body is too large",
+            format!(
+                "a request body may have at most {} bytes",
+                super::MAX_BODY_BYTES
+            ),
+        )
+    }
+
+    /// Any other error status, for answers made below our handlers (routing, path decoding,
+    /// body limits): see [`super::problems`].
+    pub fn of_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        let title = status.canonical_reason().unwrap_or("Error");
+        let slug = title.to_ascii_lowercase().replace(' ', "-");
+        Self::new(status, &slug, title, detail)
+    }
+
     /// 500: logged in full, answered without detail.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         let err = err.into();

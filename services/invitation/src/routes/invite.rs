@@ -1,7 +1,7 @@
 //! Inviting partners: one contact, or many at once (each its own connection and email).
 
 use super::AppState;
-use super::access::{check_owner, org_name};
+use super::access::{check_owner, check_template, org_name};
 use crate::connection::{ConnectionRow, ConnectionView, Contact, Status};
 use crate::history::{self, Kind, NewEntry};
 use crate::lifecycle::Side;
@@ -33,7 +33,8 @@ pub struct InviteRequest {
     /// The user of your org who manages the connection and receives its notifications
     /// (required; must be an active user of your org).
     pub owner_user_id: Uuid,
-    /// The connection template to apply, if any.
+    /// The connection template to apply, if any: one of your org's. None exist yet (connection
+    /// templates will come with the sharing service), so any id is refused with 422.
     pub template_id: Option<Uuid>,
 }
 
@@ -69,6 +70,13 @@ pub async fn invite(
         principal.org_id,
         "owner_user_id",
         request.owner_user_id,
+    )
+    .await?;
+    check_template(
+        &mut conn,
+        principal.org_id,
+        "template_id",
+        request.template_id,
     )
     .await?;
     let invitation = Invitation {
@@ -156,6 +164,13 @@ pub async fn bulk_invite(
         principal.org_id,
         "owner_user_id",
         request.owner_user_id,
+    )
+    .await?;
+    check_template(
+        &mut conn,
+        principal.org_id,
+        "template_id",
+        request.template_id,
     )
     .await?;
     let inviter_org_name = org_name(&mut conn, principal.org_id).await?;
