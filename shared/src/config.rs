@@ -14,9 +14,12 @@
 //! | `RETRY_MULTIPLIER` | `5` | each retry waits this many times longer than the one before |
 //! | `RETRY_MAX_DELAY_MS` | `600000` | no retry waits longer than this |
 //! | `RETRY_COUNT` | `5` | retries after the first attempt; then the message is dead-lettered |
+//! | `HTTP_HEADER_TIMEOUT_MS` | `10000` | a request's headers must arrive within this, or the connection is closed |
+//! | `HTTP_BODY_TIMEOUT_MS` | `10000` | the longest pause allowed between two pieces of a request body (then 408 and close) |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | tracing filter |
 
+use crate::http::HttpTimeouts;
 use crate::retry::RetrySchedule;
 use std::fmt;
 use std::net::SocketAddr;
@@ -120,6 +123,7 @@ pub struct CommonConfig {
     pub db_pool_size: usize,
     pub outbox_poll: Duration,
     pub retry: RetrySchedule,
+    pub http_timeouts: HttpTimeouts,
     pub log_format: LogFormat,
 }
 
@@ -160,6 +164,10 @@ impl CommonConfig {
             db_pool_size: src.parse_or("DB_POOL_SIZE", 16)?,
             outbox_poll: Duration::from_millis(src.parse_or("OUTBOX_POLL_MS", 100)?),
             retry,
+            http_timeouts: HttpTimeouts {
+                header_read: Duration::from_millis(src.parse_or("HTTP_HEADER_TIMEOUT_MS", 10_000)?),
+                body_idle: Duration::from_millis(src.parse_or("HTTP_BODY_TIMEOUT_MS", 10_000)?),
+            },
             log_format: src.parse_or("LOG_FORMAT", LogFormat::Text)?,
         })
     }
@@ -176,6 +184,8 @@ mod tests {
         assert_eq!(cfg.queue_prefix, "partnernet");
         assert_eq!(cfg.prefetch, 32);
         assert_eq!(cfg.retry.max_attempts(), 6);
+        assert_eq!(cfg.http_timeouts.header_read, Duration::from_secs(10));
+        assert_eq!(cfg.http_timeouts.body_idle, Duration::from_secs(10));
     }
 
     #[test]

@@ -125,9 +125,13 @@ pub async fn serve(
         .local_addr()
         .context("reading the listener's address")?;
     tracing::info!(%addr, services = ?names, "serving");
-    let http = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+    crate::http::serve_http(
+        listener,
+        router,
+        platform.config.http_timeouts,
+        shutdown.clone(),
+    )
+    .await;
     // HTTP has stopped taking requests; the loops saw the same token and finish what they hold.
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while tasks.join_next().await.is_some() {}
@@ -138,7 +142,7 @@ pub async fn serve(
         tasks.abort_all();
     }
     tracing::info!(services = ?names, "stopped");
-    http.context("HTTP server failed")
+    Ok(())
 }
 
 /// Binds the configured address.

@@ -17,4 +17,5 @@ mod org_admin_scope;
 mod redelivery;
 mod retries;
 mod shutdown;
+mod slow_clients;
 mod walking_skeleton;

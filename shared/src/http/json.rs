@@ -26,10 +26,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
                 ApiError::payload_too_large()
             }
+            other if is_body_timeout(&other) => ApiError::body_timeout(),
             other => ApiError::malformed(other.body_text()),
         })?;
         parse(&bytes).map(ValidJson)
     }
+}
+
+/// Whether reading the body failed because it paused too long (tower-http's body timeout).
+fn is_body_timeout(rejection: &BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// Whether a `Content-Type` value names JSON: `application/json` or `application/<x>+json`,

@@ -7,6 +7,7 @@ mod ops;
 mod problem;
 mod problems;
 mod query;
+mod server;
 
 pub use auth::{Auth, require_scope};
 pub use json::{ValidJson, is_json_media_type};
@@ -14,6 +15,7 @@ pub use ops::{OpsState, ops_router};
 pub use problem::{ApiError, Problem};
 pub use problems::problems;
 pub use query::ValidQuery;
+pub use server::{HttpTimeouts, serve_http};
 
 /// No request body may be larger than this (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

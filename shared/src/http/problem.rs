@@ -128,6 +128,16 @@ impl ApiError {
         )
     }
 
+    /// 408: the body stopped arriving (see [`super::HttpTimeouts`]).
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "The body stopped arriving",
+            "the request body paused for longer than the server allows",
+        )
+    }
+
     /// Any other error status, for answers made below our handlers (routing, path decoding,
     /// body limits): see [`super::problems`].
     pub fn of_status(status: StatusCode, detail: impl Into<String>) -> Self {
