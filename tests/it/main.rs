@@ -12,6 +12,7 @@ mod database_loss;
 mod dead_letters;
 mod hardening_http;
 mod http_errors;
+mod idempotency_keys;
 mod notifications;
 mod org_admin_scope;
 mod redelivery;

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde::Serialize;
-use shared::http::{ApiError, Auth, Problem, ValidJson, require_scope};
+use shared::http::{ApiError, Auth, Problem, ValidJson, idempotency, require_scope};
 use shared::identity::Scope;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
@@ -44,9 +44,11 @@ pub struct InviteRequest {
     path = "/v1/connections",
     tag = "connections",
     request_body = InviteRequest,
+    params(idempotency::IdempotencyKey),
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "Connection created (status Sent); the invitation email is on its way", body = ConnectionView),
+        (status = 201, description = "Connection created (status Sent); the invitation email is on its way. With a known `Idempotency-Key` and the same body: the first answer, with `Idempotency-Replayed: true`", body = ConnectionView),
+        (status = 409, description = "A request with this Idempotency-Key is still being served", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks manage_connections", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is invalid; `field` names it", body = shared::http::Problem, content_type = "application/problem+json"),
@@ -138,9 +140,11 @@ pub struct BulkInviteResponse {
     path = "/v1/connections/bulk",
     tag = "connections",
     request_body = BulkInviteRequest,
+    params(idempotency::IdempotencyKey),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "One outcome per contact", body = BulkInviteResponse),
+        (status = 200, description = "One outcome per contact (replayed as first answered for a known `Idempotency-Key`)", body = BulkInviteResponse),
+        (status = 409, description = "A request with this Idempotency-Key is still being served", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 401, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 403, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The request as a whole is invalid (`contacts`, `owner_user_id`)", body = shared::http::Problem, content_type = "application/problem+json"),
