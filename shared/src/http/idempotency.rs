@@ -27,6 +27,7 @@ use axum::middleware::{FromFnLayer, Next};
 use axum::response::{IntoResponse, Response};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use futures_util::future::BoxFuture;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -60,14 +61,13 @@ pub struct IdempotencyKey {
     idempotency_key: Option<String>,
 }
 
+type Middleware = fn(State<DbPool>, Request, Next) -> BoxFuture<'static, Response>;
+
+/// What [`layer`] returns.
+pub type IdempotencyLayer = FromFnLayer<Middleware, DbPool, (State<DbPool>, Request)>;
+
 /// The layer a creating route adds to accept `Idempotency-Key`.
-pub fn layer(
-    pool: DbPool,
-) -> FromFnLayer<
-    fn(State<DbPool>, Request, Next) -> futures_util::future::BoxFuture<'static, Response>,
-    DbPool,
-    (State<DbPool>, Request),
-> {
+pub fn layer(pool: DbPool) -> IdempotencyLayer {
     axum::middleware::from_fn_with_state(pool, |state, request, next| {
         Box::pin(idempotent(state, request, next))
     })
@@ -88,7 +88,10 @@ async fn idempotent(State(pool): State<DbPool>, request: Request, next: Next) ->
     };
     let bytes = match axum::body::to_bytes(body, super::MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
-        Err(_) => return ApiError::payload_too_large().into_response(),
+        Err(err) => {
+            let detail = err.to_string();
+            return super::json::body_read_error(&err, detail).into_response();
+        }
     };
     let hash = request_hash(&parts, &bytes);
     match claim(&pool, &principal, &key, &hash).await {

@@ -26,23 +26,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
                 ApiError::payload_too_large()
             }
-            other if is_body_timeout(&other) => ApiError::body_timeout(),
-            other => ApiError::malformed(other.body_text()),
+            other => body_read_error(&other, other.body_text()),
         })?;
         parse(&bytes).map(ValidJson)
     }
 }
 
-/// Whether reading the body failed because it paused too long (tower-http's body timeout).
-fn is_body_timeout(rejection: &BytesRejection) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+/// The answer to a body that could not be read: 413 past the size limit, 408 when it paused too
+/// long (tower-http's body timeout), else 400 with `detail`.
+pub(super) fn body_read_error(err: &(dyn std::error::Error + 'static), detail: String) -> ApiError {
+    let mut source = Some(err);
     while let Some(err) = source {
         if err.is::<tower_http::timeout::TimeoutError>() {
-            return true;
+            return ApiError::body_timeout();
+        }
+        if err.is::<http_body_util::LengthLimitError>() {
+            return ApiError::payload_too_large();
         }
         source = err.source();
     }
-    false
+    ApiError::malformed(detail)
 }
 
 /// Whether a `Content-Type` value names JSON: `application/json` or `application/<x>+json`,
