@@ -159,14 +159,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Create { org, name, email },
         } => {
-            let invalid = |e: shared::http::ApiError| {
-                let problem = e.problem();
-                anyhow::anyhow!(
-                    "--{} {}",
-                    problem.field.as_deref().unwrap_or("?"),
-                    problem.detail
-                )
-            };
+            let invalid = |e: shared::validate::Invalid| anyhow::anyhow!("--{e}");
             let name = shared::validate::text("name", &name, 200).map_err(invalid)?;
             let email = shared::validate::email("email", &email).map_err(invalid)?;
             let pool = shared::db::pool(common.database_url.expose(), 1)?;

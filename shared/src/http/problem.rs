@@ -177,6 +177,13 @@ impl ApiError {
     }
 }
 
+/// A domain check failed: 422 naming the field.
+impl From<crate::validate::Invalid> for ApiError {
+    fn from(err: crate::validate::Invalid) -> Self {
+        Self::invalid_field(err.field, err.reason)
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
         Self::internal(err)
