@@ -126,23 +126,6 @@ pub(crate) async fn check_template(
     }
 }
 
-/// The recipient of a required owner; a connection without one is a broken row.
-pub(crate) async fn owner_recipient(
-    conn: &mut AsyncPgConnection,
-    connection: Uuid,
-    owner: Option<Uuid>,
-) -> Result<Recipient, ApiError> {
-    let found = match owner {
-        Some(user) => recipient(conn, user).await?,
-        None => None,
-    };
-    found.ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
-            "connection {connection} has no owner to notify"
-        ))
-    })
-}
-
 /// The org's display name.
 pub(crate) async fn org_name(conn: &mut AsyncPgConnection, org: OrgId) -> Result<String, ApiError> {
     shared::identity::org_name(conn, org)
