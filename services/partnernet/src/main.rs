@@ -61,7 +61,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum OrgCommand {
-    /// Create an org with its Connection User and an API key holding every scope.
+    /// Create an org with its Connection User and an API key holding every scope (admin too).
     /// Prints the key once; only its hash is stored.
     Create {
         #[arg(long)]
@@ -77,7 +77,7 @@ enum KeyCommand {
         org: uuid::Uuid,
         #[arg(long)]
         name: String,
-        /// Comma-separated: manage_connections, forward, accept, read.
+        /// Comma-separated: manage_connections, forward, accept, read, admin.
         #[arg(long, value_delimiter = ',', default_value = "read")]
         scopes: Vec<String>,
     },
