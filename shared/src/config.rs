@@ -18,9 +18,12 @@
 //! | `INBOX_RETENTION_SECS` | `604800` | how long a handled message is remembered as handled (7 days); longer than any redelivery window |
 //! | `INBOX_PARTITION_SECS` | `86400` | the time span of one inbox partition (dropped whole once past the retention) |
 //! | `INVITATION_LINK_KEY` | a development key (logged as a warning) | the key invitation tokens are derived from at send time; the same in the invitation and notification services; never stored in the database |
+//! | `HTTP_HEADER_TIMEOUT_MS` | `10000` | a request's headers must arrive within this, or the connection is closed |
+//! | `HTTP_BODY_TIMEOUT_MS` | `10000` | the longest pause allowed between two pieces of a request body (then 408 and close) |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | tracing filter |
 
+use crate::http::HttpTimeouts;
 use crate::retry::RetrySchedule;
 use std::fmt;
 use std::net::SocketAddr;
@@ -127,6 +130,7 @@ pub struct CommonConfig {
     pub inbox_retention: crate::inbox_retention::InboxRetention,
     /// See [`crate::sealed_link`].
     pub invitation_link_key: Secret<String>,
+    pub http_timeouts: HttpTimeouts,
     pub log_format: LogFormat,
     /// Lanes, batches, limits and timeouts of every consumer (`consumer::settings` lists them).
     pub consumer: crate::consumer::ConsumerSettings,
@@ -181,6 +185,10 @@ impl CommonConfig {
             invitation_link_key: Secret::new(
                 src.string_or("INVITATION_LINK_KEY", DEVELOPMENT_LINK_KEY),
             ),
+            http_timeouts: HttpTimeouts {
+                header_read: Duration::from_millis(src.parse_or("HTTP_HEADER_TIMEOUT_MS", 10_000)?),
+                body_idle: Duration::from_millis(src.parse_or("HTTP_BODY_TIMEOUT_MS", 10_000)?),
+            },
             log_format: src.parse_or("LOG_FORMAT", LogFormat::Text)?,
             consumer: crate::consumer::ConsumerSettings::from_source(src)?,
         })
@@ -198,6 +206,8 @@ mod tests {
         assert_eq!(cfg.queue_prefix, "partnernet");
         assert_eq!(cfg.prefetch, 32);
         assert_eq!(cfg.retry.max_attempts(), 6);
+        assert_eq!(cfg.http_timeouts.header_read, Duration::from_secs(10));
+        assert_eq!(cfg.http_timeouts.body_idle, Duration::from_secs(10));
     }
 
     #[test]

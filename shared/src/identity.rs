@@ -54,14 +54,17 @@ pub enum Scope {
     Accept,
     /// Read everything of the org.
     Read,
+    /// Manage the org's users and API keys. A key can only grant scopes it holds itself.
+    Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::ManageConnections,
         Scope::Forward,
         Scope::Accept,
         Scope::Read,
+        Scope::Admin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,11 +73,17 @@ impl Scope {
             Scope::Forward => "forward",
             Scope::Accept => "accept",
             Scope::Read => "read",
+            Scope::Admin => "admin",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|scope| scope.as_str() == s)
+    }
+
+    /// Every scope's name, for messages: `manage_connections, forward, accept, read, admin`.
+    pub fn names() -> String {
+        Self::ALL.map(Scope::as_str).join(", ")
     }
 }
 

@@ -136,6 +136,8 @@ pub async fn serve(
     }
     let router = router
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so that its 413 becomes a problem+json answer too.
+        .layer(axum::middleware::from_fn(crate::http::problems))
         // 5xx answers are warnings here: a 503 from /readyz while starting is expected, and real
         // 500s are already logged at ERROR, with their cause, by `ApiError::internal`.
         .layer(
@@ -146,9 +148,13 @@ pub async fn serve(
         .local_addr()
         .context("reading the listener's address")?;
     tracing::info!(%addr, services = ?names, "serving");
-    let http = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+    crate::http::serve_http(
+        listener,
+        router,
+        platform.config.http_timeouts,
+        shutdown.clone(),
+    )
+    .await;
     // HTTP has stopped taking requests; the loops saw the same token and finish what they hold.
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while tasks.join_next().await.is_some() {}
@@ -159,7 +165,7 @@ pub async fn serve(
         tasks.abort_all();
     }
     tracing::info!(services = ?names, "stopped");
-    http.context("HTTP server failed")
+    Ok(())
 }
 
 /// Binds the configured address.

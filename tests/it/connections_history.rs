@@ -211,7 +211,21 @@ async fn connections_edits_are_recorded_and_the_invitee_may_change_only_its_owne
     let new_owner = app
         .create_user(&p.acme, "Nina New", "nina@acme.example")
         .await;
+    // A connection template of Acme's, as the sharing service's read model would hold it.
     let template = uuid::Uuid::new_v4();
+    {
+        let mut conn = app.pool().get().await.expect("a connection");
+        diesel_async::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "INSERT INTO invitation.connection_templates (id, org_id, name) \
+                 VALUES ('{template}', '{}', 'Standard')",
+                p.acme.id
+            )),
+            &mut conn,
+        )
+        .await
+        .expect("a template");
+    }
     let path = format!("/v1/connections/{id}");
 
     let edited = app

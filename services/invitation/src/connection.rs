@@ -149,8 +149,9 @@ pub struct ConnectionView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The person invited.
+/// The person invited. Unknown fields are refused, as at the top level of a request.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Contact {
     pub name: String,
     pub email: String,

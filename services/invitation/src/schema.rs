@@ -41,6 +41,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Read model of the sharing service's connection templates (empty until it has some).
+    invitation.connection_templates (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        name -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(tokens -> connections (connection_id));
 diesel::joinable!(history -> connections (connection_id));
 diesel::allow_tables_to_appear_in_same_query!(connections, tokens, history);

@@ -2,8 +2,14 @@
 //! An org may replace any kind's set; the defaults ship in `templates/` beside this crate.
 //!
 //! Rendering is strict (an unknown variable is an error, not an empty string), HTML is
-//! auto-escaped, and each render has a fuel limit so no template can loop forever. Subjects are
+//! auto-escaped, and each render has a fuel limit so no template can loop forever. Each rendered
+//! part is bounded in size ([`RENDERED_LIMITS`]): a render that would write more stops there and
+//! is refused, at save time (sample values) and at send time (real values) alike. Subjects are
 //! flattened to one line: a value can never add a header.
+//!
+//! Log safety: an error from rendering carries the part, the line and the kind of error, never
+//! minijinja's detail, which can quote a value (e.g. `{% include accept_url %}` names the URL,
+//! token included). Only save-time checks, which render public sample values, give the detail.
 
 use crate::kinds::{COMMON_VARIABLES, KINDS, Kind};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -12,6 +18,14 @@ use std::collections::HashMap;
 
 /// Instructions a single render may execute.
 const FUEL: u64 = 200_000;
+
+/// The most bytes each rendered part may have: subject, text, HTML.
+pub const RENDERED_LIMITS: [(&str, usize); 3] =
+    [("subject", 1_000), ("text", 200_000), ("html", 500_000)];
+
+/// The largest single value a template may print (the largest part limit): checked before the
+/// value is escaped or copied, so a huge value costs nothing more than its creation.
+const LARGEST_PART: usize = 500_000;
 
 /// The three sources of one kind's email.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -109,6 +123,16 @@ impl Templates {
         custom: Option<&TemplateSet>,
         context: &serde_json::Value,
     ) -> Result<Rendered, TemplateProblem> {
+        self.render_with(kind, custom, context, Detail::Withheld)
+    }
+
+    fn render_with(
+        &self,
+        kind: &str,
+        custom: Option<&TemplateSet>,
+        context: &serde_json::Value,
+        detail: Detail,
+    ) -> Result<Rendered, TemplateProblem> {
         let set = match custom.or_else(|| self.default_set(kind)) {
             Some(set) => set,
             None => {
@@ -122,11 +146,19 @@ impl Templates {
         let env = environment(set)?;
         let context = minijinja::Value::from_serialize(context);
         let mut out = [String::new(), String::new(), String::new()];
-        for (slot, (field, name)) in out.iter_mut().zip(PARTS) {
-            *slot = env
-                .get_template(name)
-                .and_then(|t| t.render(&context))
-                .map_err(|e| problem(field, &e))?;
+        for ((slot, (field, name)), (_, limit)) in out.iter_mut().zip(PARTS).zip(RENDERED_LIMITS) {
+            let template = env.get_template(name).map_err(|e| problem(field, &e))?;
+            *slot = render_bounded(&template, &context, limit).map_err(|e| match e {
+                Bounded::TooLarge => TemplateProblem {
+                    field,
+                    line: None,
+                    reason: format!("renders to more than {limit} bytes"),
+                },
+                Bounded::Failed(e) => match detail {
+                    Detail::Shown => problem(field, &e),
+                    Detail::Withheld => problem_without_values(field, &e),
+                },
+            })?;
         }
         let [subject, text, html] = out;
         Ok(Rendered {
@@ -149,6 +181,14 @@ impl Templates {
                     field,
                     line: None,
                     reason: format!("must have 1 to {max} characters"),
+                });
+            }
+            // PostgreSQL text cannot hold NUL; refused here rather than failing the save.
+            if source.contains('\0') {
+                return Err(TemplateProblem {
+                    field,
+                    line: line_of(source, "\0"),
+                    reason: "must not contain NUL characters".into(),
                 });
             }
         }
@@ -185,7 +225,8 @@ impl Templates {
                 });
             }
         }
-        self.render(kind.name, Some(set), &(kind.sample)())
+        // Sample values are public: the full error helps the author.
+        self.render_with(kind.name, Some(set), &(kind.sample)(), Detail::Shown)
             .map(|_| ())
     }
 
@@ -194,6 +235,67 @@ impl Templates {
         KINDS.iter()
     }
 }
+
+/// Whether a render error may quote minijinja's detail (which can contain values).
+#[derive(Clone, Copy)]
+enum Detail {
+    Shown,
+    Withheld,
+}
+
+enum Bounded {
+    TooLarge,
+    Failed(minijinja::Error),
+}
+
+/// Renders into a buffer that refuses to grow past `limit` bytes, so a template that would
+/// write gigabytes stops at the limit instead.
+fn render_bounded(
+    template: &minijinja::Template<'_, '_>,
+    context: &minijinja::Value,
+    limit: usize,
+) -> Result<String, Bounded> {
+    let mut buffer = LimitedBuffer {
+        bytes: Vec::new(),
+        limit,
+        overflowed: false,
+    };
+    let result = template.render_captured_to(context, &mut buffer);
+    let value_too_large = matches!(&result, Err(e) if e.detail() == Some(VALUE_TOO_LARGE));
+    if buffer.overflowed || value_too_large {
+        return Err(Bounded::TooLarge);
+    }
+    result.map_err(Bounded::Failed)?;
+    String::from_utf8(buffer.bytes).map_err(|_| {
+        Bounded::Failed(minijinja::Error::new(
+            minijinja::ErrorKind::BadEscape,
+            "output is not UTF-8",
+        ))
+    })
+}
+
+struct LimitedBuffer {
+    bytes: Vec<u8>,
+    limit: usize,
+    overflowed: bool,
+}
+
+impl std::io::Write for LimitedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            self.overflowed = true;
+            return Err(std::io::Error::other("rendered part too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const VALUE_TOO_LARGE: &str = "a printed value is too large";
 
 fn environment(set: &TemplateSet) -> Result<Environment<'static>, TemplateProblem> {
     let mut env = Environment::new();
@@ -227,6 +329,15 @@ fn problem(field: &'static str, err: &minijinja::Error) -> TemplateProblem {
     }
 }
 
+/// The part, line and kind of error, and nothing minijinja quoted from the values.
+fn problem_without_values(field: &'static str, err: &minijinja::Error) -> TemplateProblem {
+    TemplateProblem {
+        field,
+        line: err.line(),
+        reason: err.kind().to_string(),
+    }
+}
+
 fn line_of(source: &str, word: &str) -> Option<usize> {
     source
         .lines()
@@ -241,6 +352,12 @@ fn escape_html_minimally(
     state: &minijinja::State<'_, '_>,
     value: &minijinja::Value,
 ) -> Result<(), minijinja::Error> {
+    if value.as_str().is_some_and(|s| s.len() > LARGEST_PART) {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            VALUE_TOO_LARGE,
+        ));
+    }
     if !matches!(state.auto_escape(), AutoEscape::Html) || value.is_safe() {
         return minijinja::escape_formatter(out, state, value);
     }
@@ -274,6 +391,12 @@ mod tests {
     use super::*;
     use crate::kinds;
     use serde_json::json;
+
+    /// `body` repeated 10,000 times (range() is not offered to org templates).
+    fn ten_thousand_times(body: &str) -> String {
+        let open = "{% for d in 'abcdefghij' %}".repeat(4);
+        format!("{open}{body}{}", "{% endfor %}".repeat(4))
+    }
 
     fn invitation(org: &str) -> serde_json::Value {
         json!({
@@ -359,6 +482,63 @@ mod tests {
         let err = t.validate(kind, &set).expect_err("refused");
         assert_eq!(err.field, "html");
         assert!(err.line.is_some());
+    }
+
+    #[test]
+    fn a_part_that_renders_past_its_limit_is_refused_without_building_it() {
+        let t = Templates::defaults();
+        let kind = kinds::find("invitation").expect("kind");
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.text = "{% for c in 'abc' %}{{ 'x' * 100000000 }}{% endfor %}".into();
+        let err = t.validate(kind, &set).expect_err("refused");
+        assert_eq!(err.field, "text");
+        assert_eq!(err.reason, "renders to more than 200000 bytes");
+
+        // Small pieces in a loop add up past the limit too.
+        set.text = ten_thousand_times("{{ contact_name * 100 }}");
+        let err = t.validate(kind, &set).expect_err("refused");
+        assert_eq!(err.reason, "renders to more than 200000 bytes");
+    }
+
+    #[test]
+    fn a_template_small_with_samples_but_huge_with_real_values_fails_at_render() {
+        let t = Templates::defaults();
+        let kind = kinds::find("invitation").expect("kind");
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.html = ten_thousand_times("{{ contact_name }}");
+        assert_eq!(t.validate(kind, &set), Ok(()));
+        let mut real = invitation("Acme");
+        real["contact_name"] = json!("y".repeat(200));
+        let err = t
+            .render("invitation", Some(&set), &real)
+            .expect_err("too large");
+        assert_eq!(err.field, "html");
+        assert_eq!(err.reason, "renders to more than 500000 bytes");
+    }
+
+    #[test]
+    fn a_render_error_never_quotes_a_value() {
+        let t = Templates::defaults();
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.text = "{% if 'partnernet.example' in accept_url %}Hi{% else %}{% include accept_url %}{% endif %}".into();
+        let err = t
+            .render("invitation", Some(&set), &invitation("Acme"))
+            .expect_err("the include fails");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("token=abc"), "{shown}");
+        assert!(!shown.contains("pn.example"), "{shown}");
+        assert_eq!(err.field, "text");
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_part() {
+        let t = Templates::defaults();
+        let kind = kinds::find("invitation").expect("kind");
+        let mut set = t.default_set("invitation").expect("default").clone();
+        set.subject = "Hello\0there".into();
+        let err = t.validate(kind, &set).expect_err("refused");
+        assert_eq!(err.field, "subject");
+        assert_eq!(err.reason, "must not contain NUL characters");
     }
 
     #[test]

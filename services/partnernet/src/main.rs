@@ -61,7 +61,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum OrgCommand {
-    /// Create an org with its Connection User and an API key holding every scope.
+    /// Create an org with its Connection User and an API key holding every scope (admin too).
     /// Prints the key once; only its hash is stored.
     Create {
         #[arg(long)]
@@ -77,7 +77,7 @@ enum KeyCommand {
         org: uuid::Uuid,
         #[arg(long)]
         name: String,
-        /// Comma-separated: manage_connections, forward, accept, read.
+        /// Comma-separated: manage_connections, forward, accept, read, admin.
         #[arg(long, value_delimiter = ',', default_value = "read")]
         scopes: Vec<String>,
     },
@@ -163,14 +163,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Create { org, name, email },
         } => {
-            let invalid = |e: shared::http::ApiError| {
-                let problem = e.problem();
-                anyhow::anyhow!(
-                    "--{} {}",
-                    problem.field.as_deref().unwrap_or("?"),
-                    problem.detail
-                )
-            };
+            let invalid = |e: shared::validate::Invalid| anyhow::anyhow!("--{e}");
             let name = shared::validate::text("name", &name, 200).map_err(invalid)?;
             let email = shared::validate::email("email", &email).map_err(invalid)?;
             let pool = shared::db::pool(common.database_url.expose(), 1)?;
@@ -212,7 +205,8 @@ async fn main() -> anyhow::Result<()> {
                 .map(|s| {
                     shared::identity::Scope::parse(s.trim()).with_context(|| {
                         format!(
-                            "unknown scope {s:?}: use manage_connections, forward, accept, read"
+                            "unknown scope {s:?}: use {}",
+                            shared::identity::Scope::names()
                         )
                     })
                 })

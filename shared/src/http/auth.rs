@@ -21,8 +21,7 @@ where
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(bearer_token)
             .filter(|k| k.starts_with("pn_"))
             .ok_or_else(ApiError::unauthorized)?;
         let pool = DbPool::from_ref(state);
@@ -40,5 +39,37 @@ pub fn require_scope(principal: &Principal, scope: Scope) -> Result<(), ApiError
         Ok(())
     } else {
         Err(ApiError::forbidden(scope.as_str()))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive
+/// (RFC 9110 §11.1), so `bearer` and `BEARER` work too.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in [
+            "Bearer pn_k",
+            "bearer pn_k",
+            "BEARER  pn_k ",
+            " BeArEr pn_k",
+        ] {
+            assert_eq!(bearer_token(value), Some("pn_k"), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn another_scheme_or_no_token_is_not_a_bearer_token() {
+        for value in ["Basic pn_k", "Bearer", "Bearer   ", "Bearerpn_k", "pn_k"] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 use super::problem::ApiError;
 use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde::de::DeserializeOwned;
@@ -16,15 +17,47 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            .is_some_and(is_json_media_type);
         if !is_json {
             return Err(ApiError::unsupported_media_type());
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::malformed(e.body_text()))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            // A chunked body has no length to refuse up front; it is cut off while read.
+            BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                ApiError::payload_too_large()
+            }
+            other => body_read_error(&other, other.body_text()),
+        })?;
         parse(&bytes).map(ValidJson)
     }
+}
+
+/// The answer to a body that could not be read: 413 past the size limit, 408 when it paused too
+/// long (tower-http's body timeout), else 400 with `detail`.
+pub(super) fn body_read_error(err: &(dyn std::error::Error + 'static), detail: String) -> ApiError {
+    let mut source = Some(err);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::body_timeout();
+        }
+        if err.is::<http_body_util::LengthLimitError>() {
+            return ApiError::payload_too_large();
+        }
+        source = err.source();
+    }
+    ApiError::malformed(detail)
+}
+
+/// Whether a `Content-Type` value names JSON: `application/json` or `application/<x>+json`,
+/// compared case-insensitively as a media type, parameters (`; charset=utf-8`) ignored.
+pub fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application")
+        && (subtype == "json" || (subtype.ends_with("+json") && subtype.len() > 5))
 }
 
 /// Deserializes `bytes`, turning serde's error into the field it is about.
@@ -87,6 +120,29 @@ mod tests {
         let err =
             parse::<Invite>(br#"{"contact": {"name": 7, "email": "a@b.c"}}"#).expect_err("invalid");
         assert_eq!(err.problem().field.as_deref(), Some("contact.name"));
+    }
+
+    #[test]
+    fn content_type_is_compared_as_a_media_type() {
+        for accepted in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            " application/json ;charset=UTF-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json_media_type(accepted), "{accepted:?}");
+        }
+        for refused in [
+            "application/json-garbage",
+            "application/jsonx",
+            "text/json",
+            "application/+json",
+            "json",
+            "",
+        ] {
+            assert!(!is_json_media_type(refused), "{refused:?}");
+        }
     }
 
     #[test]

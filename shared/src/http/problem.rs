@@ -115,6 +115,37 @@ impl ApiError {
         err
     }
 
+    /// 413: the body is larger than [`super::MAX_BODY_BYTES`], however it was sent.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "The body is too large",
+            format!(
+                "a request body may have at most {} bytes",
+                super::MAX_BODY_BYTES
+            ),
+        )
+    }
+
+    /// 408: the body stopped arriving (see [`super::HttpTimeouts`]).
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "The body stopped arriving",
+            "the request body paused for longer than the server allows",
+        )
+    }
+
+    /// Any other error status, for answers made below our handlers (routing, path decoding,
+    /// body limits): see [`super::problems`].
+    pub fn of_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        let title = status.canonical_reason().unwrap_or("Error");
+        let slug = title.to_ascii_lowercase().replace(' ', "-");
+        Self::new(status, &slug, title, detail)
+    }
+
     /// 500: logged in full, answered without detail.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         let err = err.into();
@@ -143,6 +174,13 @@ impl ApiError {
 
     pub fn problem(&self) -> &Problem {
         &self.0
+    }
+}
+
+/// A domain check failed: 422 naming the field.
+impl From<crate::validate::Invalid> for ApiError {
+    fn from(err: crate::validate::Invalid) -> Self {
+        Self::invalid_field(err.field, err.reason)
     }
 }
 

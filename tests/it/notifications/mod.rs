@@ -5,6 +5,7 @@ mod delivery;
 mod digest;
 mod kinds;
 mod lease;
+mod template_limits;
 mod templates;
 
 use shared::message::{Envelope, Message};

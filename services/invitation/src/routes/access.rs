@@ -2,7 +2,7 @@
 
 use crate::connection::ConnectionRow;
 use crate::lifecycle::Side;
-use crate::schema::connections;
+use crate::schema::{connection_templates, connections};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::http::ApiError;
@@ -98,21 +98,32 @@ pub(crate) async fn recipient(
     Ok(found.map(|(name, email)| Recipient { name, email }))
 }
 
-/// The recipient of a required owner; a connection without one is a broken row.
-pub(crate) async fn owner_recipient(
+/// Checks that `template`, named in the request field `field`, is a connection template of
+/// `org`. The templates are a read model of the sharing service's; until it publishes any, the
+/// table is empty and every id is refused.
+pub(crate) async fn check_template(
     conn: &mut AsyncPgConnection,
-    connection: Uuid,
-    owner: Option<Uuid>,
-) -> Result<Recipient, ApiError> {
-    let found = match owner {
-        Some(user) => recipient(conn, user).await?,
-        None => None,
+    org: OrgId,
+    field: &str,
+    template: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let Some(template) = template else {
+        return Ok(());
     };
-    found.ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
-            "connection {connection} has no owner to notify"
+    let found: i64 = connection_templates::table
+        .filter(connection_templates::id.eq(template))
+        .filter(connection_templates::org_id.eq(org.as_uuid()))
+        .count()
+        .get_result(conn)
+        .await?;
+    if found == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_field(
+            field,
+            "is not a connection template of your organization",
         ))
-    })
+    }
 }
 
 /// The org's display name.

@@ -2,7 +2,7 @@
 //! The inviting org edits all four; the invited org edits only its own owner.
 
 use super::AppState;
-use super::access::{check_owner, locked_connection};
+use super::access::{check_owner, check_template, locked_connection};
 use crate::connection::{ConnectionRow, ConnectionView, Contact, Status};
 use crate::history::{self, Kind, NewEntry};
 use crate::lifecycle::Side;
@@ -75,6 +75,7 @@ pub async fn edit(
     if let Some(owner) = request.owner_user_id {
         check_owner(&mut conn, org, "owner_user_id", owner).await?;
     }
+    check_template(&mut conn, org, "template_id", request.template_id).await?;
     let (row, side) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (row, side) = locked_connection(conn, org, id).await?;

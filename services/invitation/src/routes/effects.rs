@@ -1,7 +1,10 @@
 //! What an action brings with it besides the new status: token changes and the event.
+//!
+//! Domain code: it returns [`EffectError`], not an HTTP answer, so a message handler can run it
+//! as well as a route; the route maps it at the edge (`From<EffectError> for ApiError`).
 
 use super::AppState;
-use super::access::{self, owner_recipient};
+use super::access;
 use crate::connection::ConnectionRow;
 use crate::lifecycle::{Action, Side};
 use crate::schema::tokens;
@@ -20,6 +23,28 @@ use shared::message::{Envelope, Message};
 use shared::outbox;
 use uuid::Uuid;
 
+/// Why an action's effects could not be written.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum EffectError {
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    /// A stored row breaks an invariant (e.g. an accepted connection without a partner).
+    #[error("broken connection {connection}: {what}")]
+    Broken {
+        connection: Uuid,
+        what: &'static str,
+    },
+}
+
+impl From<EffectError> for ApiError {
+    fn from(err: EffectError) -> Self {
+        match err {
+            EffectError::Database(err) => err.into(),
+            broken @ EffectError::Broken { .. } => ApiError::internal(broken),
+        }
+    }
+}
+
 /// The tokens and the event an action brings with it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn effects(
@@ -31,7 +56,7 @@ pub(crate) async fn effects(
     action: Action,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), EffectError> {
     let connection_id = ConnectionId(row.id);
     let inviter = OrgId(row.org_id);
     match action {
@@ -100,11 +125,9 @@ pub(crate) async fn effects(
                     owner_recipient(conn, row.id, row.owner_user_id).await?,
                 ),
             };
-            let other_org_id = other_org.map(OrgId).ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!(
-                    "accepted connection {} has no partner",
-                    row.id
-                ))
+            let other_org_id = other_org.map(OrgId).ok_or(EffectError::Broken {
+                connection: row.id,
+                what: "accepted without a partner",
             })?;
             let event = ConnectionDeactivatedV1 {
                 connection_id,
@@ -123,9 +146,25 @@ async fn publish<M: Message>(
     conn: &mut AsyncPgConnection,
     org: OrgId,
     payload: M,
-) -> Result<(), ApiError> {
+) -> Result<(), EffectError> {
     outbox::enqueue(conn, NAME, &Envelope::new(org, payload)).await?;
     Ok(())
+}
+
+/// The recipient of a required owner; a connection without one is a broken row.
+async fn owner_recipient(
+    conn: &mut AsyncPgConnection,
+    connection: Uuid,
+    owner: Option<Uuid>,
+) -> Result<Recipient, EffectError> {
+    let found = match owner {
+        Some(user) => access::recipient(conn, user).await?,
+        None => None,
+    };
+    found.ok_or(EffectError::Broken {
+        connection,
+        what: "no owner to notify",
+    })
 }
 
 /// Every token of the connection that still works stops working.

@@ -1,7 +1,7 @@
 //! Inviting partners: one contact, or many at once (each its own connection and email).
 
 use super::AppState;
-use super::access::{check_owner, org_name};
+use super::access::{check_owner, check_template, org_name};
 use crate::connection::{ConnectionRow, ConnectionView, Contact, Status};
 use crate::history::{self, Kind, NewEntry};
 use crate::lifecycle::Side;
@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde::Serialize;
-use shared::http::{ApiError, Auth, Problem, ValidJson, require_scope};
+use shared::http::{ApiError, Auth, Problem, ValidJson, idempotency, require_scope};
 use shared::identity::Scope;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
@@ -33,7 +33,8 @@ pub struct InviteRequest {
     /// The user of your org who manages the connection and receives its notifications
     /// (required; must be an active user of your org).
     pub owner_user_id: Uuid,
-    /// The connection template to apply, if any.
+    /// The connection template to apply, if any: one of your org's. None exist yet (connection
+    /// templates will come with the sharing service), so any id is refused with 422.
     pub template_id: Option<Uuid>,
 }
 
@@ -43,9 +44,11 @@ pub struct InviteRequest {
     path = "/v1/connections",
     tag = "connections",
     request_body = InviteRequest,
+    params(idempotency::IdempotencyKey),
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "Connection created (status Sent); the invitation email is on its way", body = ConnectionView),
+        (status = 201, description = "Connection created (status Sent); the invitation email is on its way. With a known `Idempotency-Key` and the same body: the first answer, with `Idempotency-Replayed: true`", body = ConnectionView),
+        (status = 409, description = "A request with this Idempotency-Key is still being served", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks manage_connections", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is invalid; `field` names it", body = shared::http::Problem, content_type = "application/problem+json"),
@@ -69,6 +72,13 @@ pub async fn invite(
         principal.org_id,
         "owner_user_id",
         request.owner_user_id,
+    )
+    .await?;
+    check_template(
+        &mut conn,
+        principal.org_id,
+        "template_id",
+        request.template_id,
     )
     .await?;
     let invitation = Invitation {
@@ -130,9 +140,11 @@ pub struct BulkInviteResponse {
     path = "/v1/connections/bulk",
     tag = "connections",
     request_body = BulkInviteRequest,
+    params(idempotency::IdempotencyKey),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "One outcome per contact", body = BulkInviteResponse),
+        (status = 200, description = "One outcome per contact (replayed as first answered for a known `Idempotency-Key`)", body = BulkInviteResponse),
+        (status = 409, description = "A request with this Idempotency-Key is still being served", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 401, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 403, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The request as a whole is invalid (`contacts`, `owner_user_id`)", body = shared::http::Problem, content_type = "application/problem+json"),
@@ -156,6 +168,13 @@ pub async fn bulk_invite(
         principal.org_id,
         "owner_user_id",
         request.owner_user_id,
+    )
+    .await?;
+    check_template(
+        &mut conn,
+        principal.org_id,
+        "template_id",
+        request.template_id,
     )
     .await?;
     let inviter_org_name = org_name(&mut conn, principal.org_id).await?;

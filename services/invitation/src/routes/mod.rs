@@ -15,6 +15,7 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::{delete, get, patch, post};
 use shared::db::DbPool;
+use shared::http::idempotency;
 use shared::service::Platform;
 use std::sync::Arc;
 
@@ -40,12 +41,19 @@ impl FromRef<AppState> for DbPool {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Creating routes accept `Idempotency-Key`: a retried request creates nothing new.
+    let idempotent = || idempotency::layer(state.pool.clone());
     Router::new()
         .route(
             "/v1/connections",
-            post(invite::invite).get(read::list_connections),
+            post(invite::invite)
+                .layer(idempotent())
+                .get(read::list_connections),
         )
-        .route("/v1/connections/bulk", post(invite::bulk_invite))
+        .route(
+            "/v1/connections/bulk",
+            post(invite::bulk_invite).layer(idempotent()),
+        )
         .route(
             "/v1/connections/{id}",
             get(read::get_connection).patch(edit::edit),

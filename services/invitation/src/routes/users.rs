@@ -1,5 +1,6 @@
-//! An org's own users and API keys (the org-admin routes). They write the runtime's `identity`
-//! tables, which every service reads to authenticate requests.
+//! An org's own users and API keys (the org-admin routes, which need the `admin` scope). They
+//! write the runtime's `identity` tables, which every service reads to authenticate requests.
+//! A key never grants a scope it does not hold itself.
 
 use super::AppState;
 use crate::org_users::{self, USER_COLUMNS, UserView};
@@ -29,7 +30,7 @@ pub struct UserPatch {
     pub active: bool,
 }
 
-/// Add a user to your org.
+/// Add a user to your org (needs `admin`).
 #[utoipa::path(post, path = "/v1/users", tag = "org", request_body = NewUser, security(("api_key" = [])),
     responses(
         (status = 201, body = UserView),
@@ -41,7 +42,7 @@ pub async fn create_user(
     Auth(principal): Auth,
     ValidJson(request): ValidJson<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    require_scope(&principal, Scope::ManageConnections)?;
+    require_scope(&principal, Scope::Admin)?;
     let name = validate::text("name", &request.name, 200)?;
     let email = validate::email("email", &request.email)?;
     let mut conn = state.pool.get().await?;
@@ -67,11 +68,12 @@ pub async fn list_users(
     Ok(Json(found))
 }
 
-/// Activate or deactivate a user of your org.
+/// Activate or deactivate a user of your org (needs `admin`).
 #[utoipa::path(patch, path = "/v1/users/{id}", tag = "org", request_body = UserPatch,
     params(("id" = Uuid, Path, description = "The user's id")), security(("api_key" = [])),
     responses(
         (status = 200, body = UserView),
+        (status = 403, description = "The key lacks admin", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 404, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Connection User cannot be deactivated", body = shared::http::Problem, content_type = "application/problem+json"),
     ))]
@@ -81,7 +83,7 @@ pub async fn update_user(
     Path(id): Path<String>,
     ValidJson(request): ValidJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
-    require_scope(&principal, Scope::ManageConnections)?;
+    require_scope(&principal, Scope::Admin)?;
     let id = validate::uuid("id", &id)?;
     let mut conn = state.pool.get().await?;
     let mine = users::table
@@ -111,7 +113,8 @@ pub async fn update_user(
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     pub name: String,
-    /// Any of `manage_connections`, `forward`, `accept`, `read`.
+    /// Any of `manage_connections`, `forward`, `accept`, `read`, `admin`; only scopes the
+    /// calling key holds itself.
     pub scopes: Vec<String>,
 }
 
@@ -124,10 +127,11 @@ pub struct CreatedKey {
     pub key: String,
 }
 
-/// Create an API key for your org.
+/// Create an API key for your org (needs `admin`; grants only scopes the calling key holds).
 #[utoipa::path(post, path = "/v1/api-keys", tag = "org", request_body = NewKey, security(("api_key" = [])),
     responses(
         (status = 201, body = CreatedKey),
+        (status = 403, description = "The key lacks admin", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, body = shared::http::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_key(
@@ -135,7 +139,7 @@ pub async fn create_key(
     Auth(principal): Auth,
     ValidJson(request): ValidJson<NewKey>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
-    require_scope(&principal, Scope::ManageConnections)?;
+    require_scope(&principal, Scope::Admin)?;
     let name = validate::text("name", &request.name, 200)?;
     if request.scopes.is_empty() {
         return Err(ApiError::invalid_field(
@@ -148,9 +152,15 @@ pub async fn create_key(
         let scope = Scope::parse(raw).ok_or_else(|| {
             ApiError::invalid_field(
                 format!("scopes[{i}]"),
-                "must be one of manage_connections, forward, accept, read",
+                format!("must be one of {}", Scope::names()),
             )
         })?;
+        if !principal.has(scope) {
+            return Err(ApiError::invalid_field(
+                format!("scopes[{i}]"),
+                "your key does not hold this scope, so it cannot grant it",
+            ));
+        }
         if !scopes.contains(&scope) {
             scopes.push(scope);
         }
@@ -176,11 +186,12 @@ pub async fn create_key(
     ))
 }
 
-/// Revoke an API key of your org; it stops working at once.
+/// Revoke an API key of your org (needs `admin`); it stops working at once.
 #[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "org",
     params(("id" = Uuid, Path, description = "The key's id")), security(("api_key" = [])),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 403, description = "The key lacks admin", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key of yours, or already revoked", body = shared::http::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke_key(
@@ -188,7 +199,7 @@ pub async fn revoke_key(
     Auth(principal): Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_scope(&principal, Scope::ManageConnections)?;
+    require_scope(&principal, Scope::Admin)?;
     let id = validate::uuid("id", &id)?;
     let mut conn = state.pool.get().await?;
     let revoked = diesel::update(

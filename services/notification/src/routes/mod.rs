@@ -12,19 +12,28 @@ use axum::routing::get;
 use shared::db::DbPool;
 use shared::service::Platform;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
     pub templates: Arc<Templates>,
+    /// Renders from HTTP requests run on blocking threads, at most this many at once, so a
+    /// costly template can neither stall the async executor nor pile up in memory.
+    pub render_slots: Arc<Semaphore>,
     pub default_from: String,
 }
+
+/// Template renders (preview, save-time checks) the HTTP routes run at once: one, so that on a
+/// small machine a core stays free for everything else.
+const RENDER_SLOTS: usize = 1;
 
 impl AppState {
     pub fn new(platform: &Platform, config: &Config) -> Self {
         Self {
             pool: platform.pool.clone(),
             templates: Arc::new(Templates::defaults()),
+            render_slots: Arc::new(Semaphore::new(RENDER_SLOTS)),
             default_from: config.default_from.clone(),
         }
     }

@@ -2,7 +2,7 @@ use super::AppState;
 use crate::kinds::{self, Kind};
 use crate::schema::templates;
 use crate::sender;
-use crate::templates::{Rendered, TemplateProblem, TemplateSet};
+use crate::templates::{Rendered, TemplateProblem, TemplateSet, Templates};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -38,6 +38,26 @@ fn kind_or_404(kind: &str) -> Result<&'static Kind, ApiError> {
 
 fn refused(problem: TemplateProblem) -> ApiError {
     ApiError::invalid_field(problem.field, problem.to_string())
+}
+
+/// Runs `work` with the templates on a blocking thread, once a render slot is free.
+async fn off_executor<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Templates) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let slot = state
+        .render_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let templates = state.templates.clone();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work(&templates)
+    })
+    .await
+    .map_err(ApiError::internal)
 }
 
 /// The email kinds, and which the org customized.
@@ -116,7 +136,11 @@ pub async fn put(
 ) -> Result<Json<TemplateView>, ApiError> {
     require_scope(&principal, Scope::ManageConnections)?;
     let kind = kind_or_404(&kind)?;
-    state.templates.validate(kind, &set).map_err(refused)?;
+    let set = off_executor(&state, move |templates| {
+        templates.validate(kind, &set).map(|()| set)
+    })
+    .await?
+    .map_err(refused)?;
     let mut conn = state.pool.get().await?;
     let row = (
         templates::org_id.eq(principal.org_id.as_uuid()),
@@ -165,32 +189,36 @@ pub struct PreviewRequest {
     pub template: Option<TemplateSet>,
 }
 
-/// Render a kind's template (or a draft) with sample values.
+/// Render a kind's template (or a draft) with sample values. Needs `manage_connections`: a
+/// render costs the server work, so it is for those who edit templates.
 #[utoipa::path(post, path = "/v1/email-templates/{kind}/preview", tag = "emails", security(("api_key" = [])),
     params(("kind" = String, Path, description = "Email kind, e.g. `invitation`")),
     request_body = PreviewRequest,
-    responses((status = 200, body = Rendered), (status = 422, body = shared::http::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Rendered),
+        (status = 403, description = "The key lacks manage_connections", body = shared::http::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The draft is invalid or a part renders past its size limit", body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn preview(
     State(state): State<AppState>,
     Auth(principal): Auth,
     Path(kind): Path<String>,
     ValidJson(request): ValidJson<PreviewRequest>,
 ) -> Result<Json<Rendered>, ApiError> {
-    require_scope(&principal, Scope::Read)?;
+    require_scope(&principal, Scope::ManageConnections)?;
     let kind = kind_or_404(&kind)?;
     let set = match request.template {
-        Some(draft) => {
-            state.templates.validate(kind, &draft).map_err(refused)?;
-            Some(draft)
-        }
+        Some(draft) => Some(draft),
         None => {
             let mut conn = state.pool.get().await?;
             sender::custom_template(&mut conn, principal.org_id, kind.name).await?
         }
     };
-    state
-        .templates
-        .render(kind.name, set.as_ref(), &(kind.sample)())
-        .map(Json)
-        .map_err(refused)
+    off_executor(&state, move |templates| {
+        if let Some(draft) = &set {
+            templates.validate(kind, draft)?;
+        }
+        templates.render(kind.name, set.as_ref(), &(kind.sample)())
+    })
+    .await?
+    .map(Json)
+    .map_err(refused)
 }
