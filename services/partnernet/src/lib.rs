@@ -5,6 +5,8 @@ pub mod asyncapi;
 
 pub mod openapi;
 
+pub mod database_url;
+
 use diesel_migrations::EmbeddedMigrations;
 use shared::config::ConfigError;
 use shared::service::{Platform, ServiceParts};
