@@ -2,6 +2,7 @@
 //! Each test has its own database, queue prefix and SMTP server, so they run in parallel.
 
 mod broker_loss;
+mod broker_users;
 mod connections;
 mod connections_admin;
 mod connections_emails;

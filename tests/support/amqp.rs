@@ -141,7 +141,7 @@ pub async fn delete_app_topology(app: &TestApp) {
 
 /// Runs `rabbitmqctl`, or the command in `RABBITMQCTL` (e.g. `docker compose exec -T rabbitmq
 /// rabbitmqctl` when the broker runs in a container).
-fn rabbitmqctl(args: &[&str]) -> String {
+pub fn rabbitmqctl(args: &[&str]) -> String {
     let command = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_string());
     let mut words = command.split_whitespace();
     let program = words.next().unwrap_or("rabbitmqctl");

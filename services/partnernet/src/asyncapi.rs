@@ -33,7 +33,7 @@ pub fn document() -> anyhow::Result<Value> {
         "events".into(),
         json!({
             "address": topology.events_exchange(),
-            "description": "Domain events. Routing key: `<kind>.v<version>`. Every message is persistent and published with confirms.",
+            "description": "Domain events. Routing key: `<kind>.v<version>`. Every message is persistent and published with confirms. Internal: only the services' broker user may publish here (an event makes PartnerNet act for the org it names); outside publishers are refused by the broker (docs/operations.md, Broker users).",
             "messages": event_refs,
             "bindings": { "amqp": { "is": "routingKey", "exchange": { "name": topology.events_exchange(), "type": "topic", "durable": true, "autoDelete": false, "vhost": "/" } } }
         }),
