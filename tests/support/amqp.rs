@@ -59,10 +59,19 @@ impl ChaosVhost {
         {
             rabbitmqctl(&["add_vhost", name]);
         }
-        rabbitmqctl(&["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
+        // The same user and server as AMQP_URL (guest locally, the compose file's administrator
+        // in Docker), on this vhost.
+        let base = shared::testing::amqp_url();
+        let server = base.rsplit_once('/').map_or(base.as_str(), |(server, _)| server);
+        let user = server
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split_once('@'))
+            .map(|(credentials, _)| credentials.split(':').next().unwrap_or("guest"))
+            .unwrap_or("guest");
+        rabbitmqctl(&["set_permissions", "-p", name, user, ".*", ".*", ".*"]);
         Self {
             name,
-            amqp_url: format!("amqp://guest:guest@127.0.0.1:5672/{name}"),
+            amqp_url: format!("{server}/{name}"),
         }
     }
 
