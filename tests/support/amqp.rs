@@ -62,7 +62,9 @@ impl ChaosVhost {
         // The same user and server as AMQP_URL (guest locally, the compose file's administrator
         // in Docker), on this vhost.
         let base = shared::testing::amqp_url();
-        let server = base.rsplit_once('/').map_or(base.as_str(), |(server, _)| server);
+        let server = base
+            .rsplit_once('/')
+            .map_or(base.as_str(), |(server, _)| server);
         let user = server
             .split_once("://")
             .and_then(|(_, rest)| rest.split_once('@'))
