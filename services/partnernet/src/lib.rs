@@ -5,6 +5,10 @@ pub mod asyncapi;
 
 pub mod openapi;
 
+mod openapi_errors;
+
+mod openapi_schemas;
+
 pub mod database_url;
 
 use diesel_migrations::EmbeddedMigrations;

@@ -21,7 +21,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
         "api_key",
         SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
     );
-    doc
+    crate::openapi_errors::complete(&mut doc);
+    let mut json = match serde_json::to_value(&doc) {
+        Ok(json) => json,
+        Err(_) => return doc,
+    };
+    crate::openapi_schemas::merge_closed_all_of(&mut json);
+    serde_json::from_value(json).unwrap_or(doc)
 }
 
 /// The document as committed: pretty JSON with a final newline.

@@ -46,7 +46,7 @@ pub struct EmailPage {
 }
 
 /// The org's emails, newest first.
-#[utoipa::path(get, path = "/v1/emails", tag = "emails", security(("api_key" = [])), params(EmailQuery),
+#[utoipa::path(get, path = "/v1/emails", operation_id = "list_emails", tag = "emails", security(("api_key" = [])), params(EmailQuery),
     responses((status = 200, body = EmailPage), (status = 422, body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
