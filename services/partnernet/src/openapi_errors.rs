@@ -57,7 +57,10 @@ fn generic_answers(operation: &Operation) -> Vec<(u16, &'static str)> {
             .any(|p| p.parameter_in == place)
     };
     if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
-        answers.push((401, "No API key, or not a valid one (`Authorization: Bearer pn_...`)"));
+        answers.push((
+            401,
+            "No API key, or not a valid one (`Authorization: Bearer pn_...`)",
+        ));
         answers.push((403, "The key lacks the scope this route needs"));
     }
     if operation.request_body.is_some() {
@@ -127,7 +130,10 @@ mod tests {
                     .map(String::as_str)
                     .collect();
                 if path.starts_with("/v1/") {
-                    assert!(statuses.contains("401") && statuses.contains("403"), "{method} {path}");
+                    assert!(
+                        statuses.contains("401") && statuses.contains("403"),
+                        "{method} {path}"
+                    );
                 }
                 if op.get("requestBody").is_some() {
                     for status in ["400", "413", "415", "422"] {

@@ -50,7 +50,12 @@ fn merged(schema: &Value, schemas: &Map<String, Value>) -> Option<Value> {
         if let Some(props) = part.get("properties").and_then(Value::as_object) {
             properties.extend(props.clone());
         }
-        for name in part.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for name in part
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !required.contains(name) {
                 required.push(name.clone());
             }

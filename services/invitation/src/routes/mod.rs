@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         users::NewUser,
         users::UserPatch,
         users::NewKey,
+        users::ScopeName,
         users::CreatedKey,
         crate::connection::ConnectionView,
         crate::connection::Contact,

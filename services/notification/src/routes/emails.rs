@@ -32,10 +32,12 @@ pub struct EmailView {
 #[into_params(parameter_in = Query)]
 pub struct EmailQuery {
     /// Only emails in this status.
+    #[param(pattern = "^(queued|retrying|sent|failed)$")]
     pub status: Option<String>,
     /// Emails created before this one (the `next_cursor` of the previous page).
     pub before: Option<Uuid>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -14,8 +14,14 @@ use shared::validate;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SenderSettings {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub from_name: String,
     /// Used as From only once an operator verified its domain for the org.
+    #[schema(format = "email")]
     pub from_address: String,
 }
 
