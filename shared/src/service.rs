@@ -113,6 +113,7 @@ pub async fn serve(
     }
     let router = router
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(body_limit_as_problem))
         // 5xx answers are warnings here: a 503 from /readyz while starting is expected, and real
         // 500s are already logged at ERROR, with their cause, by `ApiError::internal`.
         .layer(
@@ -145,6 +146,34 @@ pub async fn serve(
     }
     tracing::info!(services = ?names, "stopped");
     http.context("HTTP server failed")
+}
+
+/// The body limit answers 413 in plain text; every error of the API is problem+json.
+async fn body_limit_as_problem(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+        return response;
+    }
+    let problem = crate::http::Problem {
+        kind: "urn:partnernet:problem:too-large".to_string(),
+        title: "Request too large".to_string(),
+        status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
+        detail: format!("the body must be at most {MAX_BODY_BYTES} bytes"),
+        field: None,
+        current_status: None,
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body,
+    )
+        .into_response()
 }
 
 /// Binds the configured address.

@@ -1,6 +1,7 @@
 //! End-to-end tests: every service in process, against real PostgreSQL, RabbitMQ and SMTP.
 //! Each test has its own database, queue prefix and SMTP server, so they run in parallel.
 
+mod body_limit;
 mod broker_loss;
 mod broker_users;
 mod connections;
