@@ -142,6 +142,14 @@ pub async fn serve(
         // 500s are already logged at ERROR, with their cause, by `ApiError::internal`.
         .layer(
             TraceLayer::new_for_http()
+                // The path only: a query may hold a secret (the invitation token of an email link).
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::debug_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         );
     let addr = listener

@@ -1,8 +1,10 @@
 //! End-to-end tests: every service in process, against real PostgreSQL, RabbitMQ and SMTP.
 //! Each test has its own database, queue prefix and SMTP server, so they run in parallel.
 
+mod body_limit;
 mod broker_loss;
 mod broker_restart;
+mod broker_users;
 mod connections;
 mod connections_admin;
 mod connections_emails;

@@ -41,7 +41,10 @@ async fn an_invitation_sent_over_http_arrives_by_email_and_is_recorded_in_the_hi
         email.subject,
         "Acme Corp invites you to connect on PartnerNet"
     );
-    assert_eq!(email.from, "PartnerNet <no-reply@partnernet.localhost>");
+    assert_eq!(
+        email.from,
+        "\"Acme Corp via PartnerNet\" <no-reply@partnernet.localhost>"
+    );
     assert!(email.text.starts_with("Hello Ann Smith,"));
     let link = email
         .text

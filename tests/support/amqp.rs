@@ -62,10 +62,21 @@ impl ChaosVhost {
         {
             rabbitmqctl(&["add_vhost", name]);
         }
-        rabbitmqctl(&["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
+        // The same user and server as AMQP_URL (guest locally, the compose file's administrator
+        // in Docker), on this vhost.
+        let base = shared::testing::amqp_url();
+        let server = base
+            .rsplit_once('/')
+            .map_or(base.as_str(), |(server, _)| server);
+        let user = server
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split_once('@'))
+            .map(|(credentials, _)| credentials.split(':').next().unwrap_or("guest"))
+            .unwrap_or("guest");
+        rabbitmqctl(&["set_permissions", "-p", name, user, ".*", ".*", ".*"]);
         Self {
             name,
-            amqp_url: format!("amqp://guest:guest@127.0.0.1:5672/{name}"),
+            amqp_url: format!("{server}/{name}"),
         }
     }
 
@@ -144,7 +155,7 @@ pub async fn delete_app_topology(app: &TestApp) {
 
 /// Runs `rabbitmqctl`, or the command in `RABBITMQCTL` (e.g. `docker compose exec -T rabbitmq
 /// rabbitmqctl` when the broker runs in a container).
-fn rabbitmqctl(args: &[&str]) -> String {
+pub fn rabbitmqctl(args: &[&str]) -> String {
     let command = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_string());
     let mut words = command.split_whitespace();
     let program = words.next().unwrap_or("rabbitmqctl");

@@ -1,6 +1,8 @@
 //! Who an org's emails come from. An org's own address is used as From only when its domain is
-//! verified for that org; otherwise the deployment's sender sends, named after the org, with
-//! Reply-To set to the org's address, so replies still reach the org.
+//! verified for that org; otherwise the deployment's sender sends, named "<name> via PartnerNet"
+//! after the org, with Reply-To set to the org's address (if it saved one), so replies still
+//! reach the org. The name is the org's `from_name` once it saved email settings, and the org's
+//! own name before: a recipient always sees who is writing.
 
 use crate::schema::{senders, templates, verified_domains};
 use crate::templates::TemplateSet;
@@ -16,7 +18,8 @@ pub struct Sender {
     pub reply_to: Option<String>,
 }
 
-/// The org's sender settings, if any.
+/// The org's sender: its saved settings, or, before it saved any, its name with no address
+/// (`from_address` is then empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgSender {
     pub from_name: String,
@@ -42,13 +45,13 @@ pub fn choose(default_from: &str, org: Option<&OrgSender>) -> Sender {
             from: own.to_string(),
             reply_to: None,
         },
-        (Some(own), Ok(default)) => Sender {
+        (own, Ok(default)) if !org.from_name.trim().is_empty() => Sender {
             from: Mailbox::new(
                 Some(format!("{} via PartnerNet", org.from_name)),
                 default.email,
             )
             .to_string(),
-            reply_to: Some(own.to_string()),
+            reply_to: own.map(|own| own.to_string()),
         },
         _ => Sender {
             from: default_from.to_string(),
@@ -57,7 +60,8 @@ pub fn choose(default_from: &str, org: Option<&OrgSender>) -> Sender {
     }
 }
 
-/// The org's sender settings and whether their domain is verified.
+/// The org's sender settings and whether their domain is verified; before it saved any, its
+/// name alone. `None` for an org that does not exist.
 pub async fn load(conn: &mut AsyncPgConnection, org: OrgId) -> QueryResult<Option<OrgSender>> {
     let row: Option<(String, String)> = senders::table
         .find(org.as_uuid())
@@ -66,7 +70,12 @@ pub async fn load(conn: &mut AsyncPgConnection, org: OrgId) -> QueryResult<Optio
         .await
         .optional()?;
     let Some((from_name, from_address)) = row else {
-        return Ok(None);
+        let name = shared::identity::org_name(conn, org).await?;
+        return Ok(name.map(|from_name| OrgSender {
+            from_name,
+            from_address: String::new(),
+            domain_verified: false,
+        }));
     };
     let domain = from_address
         .rsplit_once('@')
@@ -165,7 +174,22 @@ mod tests {
     }
 
     #[test]
-    fn no_settings_send_as_the_deployment() {
+    fn an_org_without_settings_sends_under_its_own_name_via_the_deployment() {
+        let org = OrgSender {
+            from_name: "Acme Corp".into(),
+            from_address: String::new(),
+            domain_verified: false,
+        };
+        let s = choose(DEFAULT, Some(&org));
+        assert_eq!(
+            s.from,
+            "Acme Corp via PartnerNet <no-reply@partnernet.example>"
+        );
+        assert_eq!(s.reply_to, None);
+    }
+
+    #[test]
+    fn an_unknown_org_sends_as_the_deployment() {
         assert_eq!(choose(DEFAULT, None).from, DEFAULT);
     }
 }

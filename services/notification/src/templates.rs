@@ -32,10 +32,25 @@ const LARGEST_PART: usize = 500_000;
 #[serde(deny_unknown_fields)]
 pub struct TemplateSet {
     /// One line; line breaks in the result become spaces.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000]*\S[^\u0000]*$"
+    )]
     pub subject: String,
     /// The plain-text part.
+    #[schema(
+        min_length = 1,
+        max_length = 100000,
+        pattern = r"^[^\u0000]*\S[^\u0000]*$"
+    )]
     pub text: String,
     /// The HTML part; `{% extends "base.html" %}` gives the standard layout.
+    #[schema(
+        min_length = 1,
+        max_length = 200000,
+        pattern = r"^[^\u0000]*\S[^\u0000]*$"
+    )]
     pub html: String,
 }
 

@@ -33,9 +33,9 @@ pub fn document() -> anyhow::Result<Value> {
         "events".into(),
         json!({
             "address": topology.events_exchange(),
-            "description": "Domain events. Routing key: `<kind>.v<version>`. Every message is persistent and published with confirms.",
+            "description": "Domain events. Routing key: `<kind>.v<version>`. Every message is persistent and published with confirms. Internal: only the services' broker user may publish here (an event makes PartnerNet act for the org it names); outside publishers are refused by the broker (docs/operations.md, Broker users).",
             "messages": event_refs,
-            "bindings": { "amqp": { "is": "routingKey", "exchange": { "name": topology.events_exchange(), "type": "topic", "durable": true, "autoDelete": false, "vhost": "/" } } }
+            "bindings": { "amqp": { "is": "routingKey", "exchange": { "name": topology.events_exchange(), "type": "topic", "durable": true, "autoDelete": false, "vhost": "/" }, "bindingVersion": "0.3.0" } }
         }),
     );
     for m in &messages {
@@ -48,7 +48,7 @@ pub fn document() -> anyhow::Result<Value> {
                 "contentType": "application/json",
                 "payload": m.schema,
                 "x-publisher": m.publisher,
-                "bindings": { "amqp": { "messageType": m.routing_key(), "deliveryMode": 2 } }
+                "bindings": { "amqp": { "messageType": m.routing_key(), "bindingVersion": "0.3.0" } }
             }),
         );
         operations.insert(
@@ -57,7 +57,9 @@ pub fn document() -> anyhow::Result<Value> {
                 "action": "send",
                 "summary": format!("The {} service publishes {}.", m.publisher, m.routing_key()),
                 "channel": { "$ref": "#/channels/events" },
-                "messages": [{ "$ref": format!("#/channels/events/messages/{}", m.routing_key()) }]
+                "messages": [{ "$ref": format!("#/channels/events/messages/{}", m.routing_key()) }],
+                // Persistent (delivery mode 2) and mandatory (an unroutable event is returned).
+                "bindings": { "amqp": { "deliveryMode": 2, "mandatory": true, "bindingVersion": "0.3.0" } }
             }),
         );
     }
@@ -84,7 +86,7 @@ pub fn document() -> anyhow::Result<Value> {
                     "address": queue.name,
                     "description": queue.description,
                     "messages": refs,
-                    "bindings": { "amqp": { "is": "queue", "queue": { "name": queue.name, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/" } } }
+                    "bindings": { "amqp": { "is": "queue", "queue": { "name": queue.name, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/" }, "bindingVersion": "0.3.0" } }
                 }),
             );
             if is_work {
@@ -107,7 +109,7 @@ pub fn document() -> anyhow::Result<Value> {
             json!({
                 "address": dead,
                 "description": format!("Dead letters of the {service} service (quorum). The body is the message as received; headers `x-death-reason`, `x-original-queue`, `x-original-routing-key`, `x-attempt`, `x-failed-at` say why and from where."),
-                "bindings": { "amqp": { "is": "queue", "queue": { "name": dead, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/" } } }
+                "bindings": { "amqp": { "is": "queue", "queue": { "name": dead, "durable": true, "exclusive": false, "autoDelete": false, "vhost": "/" }, "bindingVersion": "0.3.0" } }
             }),
         );
     }

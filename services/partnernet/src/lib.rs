@@ -5,6 +5,12 @@ pub mod asyncapi;
 
 pub mod openapi;
 
+mod openapi_errors;
+
+mod openapi_schemas;
+
+pub mod database_url;
+
 use diesel_migrations::EmbeddedMigrations;
 use shared::amqp::{ConsumerQueues, Topology, declare_all};
 use shared::config::ConfigError;

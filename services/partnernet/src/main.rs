@@ -88,7 +88,7 @@ enum DomainCommand {
     /// Mark a domain as verified for an org: its sender address may then be used as From.
     Verify {
         #[arg(long)]
-        org: String,
+        org: uuid::Uuid,
         #[arg(long)]
         domain: String,
     },
@@ -111,16 +111,38 @@ enum UserCommand {
 enum DeadLetterCommand {
     /// Show dead letters (they stay in the queue).
     List {
-        service: String,
+        #[arg(value_enum)]
+        service: DeadLetterService,
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
     /// Send dead letters back to the queues they came from.
     Replay {
-        service: String,
+        #[arg(value_enum)]
+        service: DeadLetterService,
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+}
+
+/// A service that has a dead-letter queue.
+#[derive(Clone, Copy, ValueEnum)]
+enum DeadLetterService {
+    Invitation,
+    Sharing,
+    Sync,
+    Notification,
+}
+
+impl DeadLetterService {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::Sharing => "sharing",
+            Self::Sync => "sync",
+            Self::Notification => "notification",
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -132,13 +154,34 @@ enum Service {
     All,
 }
 
+/// The document a command prints, if it is one of the contract commands.
+fn document(command: &Command) -> Option<anyhow::Result<String>> {
+    match command {
+        Command::Openapi => Some(openapi::render()),
+        Command::Asyncapi => Some(asyncapi::render()),
+        _ => None,
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Documents are printed from the code alone: no configuration, no logs in their output.
+    if let Some(document) = document(&cli.command) {
+        print!("{}", document?);
+        return Ok(());
+    }
     let common = CommonConfig::from_env()?;
+    // Logs go to stderr: stdout carries only what a command prints (ids, keys, JSON).
     shared::telemetry::init(common.log_format);
     match cli.command {
         Command::Migrate => {
+            let (admin_url, name) = partnernet::database_url::split(common.database_url.expose())?;
+            // A fresh server has no database yet. Creating it needs the right to; where that is
+            // refused, the database may well exist already, and migrating says if it does not.
+            if let Err(e) = shared::db::ensure_database(&admin_url, &name).await {
+                tracing::warn!(error = %format!("{e:#}"), database = %name, "could not make sure the database exists");
+            }
             let applied =
                 shared::db::run_migrations(common.database_url.expose(), all_migrations()).await?;
             println!("{} migration(s) applied", applied.len());
@@ -222,27 +265,35 @@ async fn main() -> anyhow::Result<()> {
         Command::Domain {
             command: DomainCommand::Verify { org, domain },
         } => {
-            let org = shared::ids::OrgId(org.parse().context("--org must be an org id (UUID)")?);
+            let org = shared::ids::OrgId(org);
             let pool = shared::db::pool(common.database_url.expose(), 1)?;
             let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
             notification::sender::verify_domain(&mut conn, org, &domain).await?;
             println!("{domain} verified for org {org}");
         }
-        Command::Openapi => print!("{}", openapi::render()?),
-        Command::Asyncapi => print!("{}", asyncapi::render()?),
+        // Printed before any configuration was read.
+        Command::Openapi | Command::Asyncapi => {}
         Command::DeadLetters { command } => {
             let topology = shared::amqp::Topology::new(&common.queue_prefix, common.retry.clone());
             match command {
                 DeadLetterCommand::List { service, limit } => {
-                    let letters =
-                        dead_letters::list(common.amqp_url.expose(), &topology, &service, limit)
-                            .await?;
+                    let letters = dead_letters::list(
+                        common.amqp_url.expose(),
+                        &topology,
+                        service.name(),
+                        limit,
+                    )
+                    .await?;
                     println!("{}", serde_json::to_string_pretty(&letters)?);
                 }
                 DeadLetterCommand::Replay { service, limit } => {
-                    let n =
-                        dead_letters::replay(common.amqp_url.expose(), &topology, &service, limit)
-                            .await?;
+                    let n = dead_letters::replay(
+                        common.amqp_url.expose(),
+                        &topology,
+                        service.name(),
+                        limit,
+                    )
+                    .await?;
                     println!("{n} message(s) replayed");
                 }
             }

@@ -18,6 +18,7 @@ const TEMPLATE_LOCK: i64 = 0x0070_6172_746e_6574; // "partnet" in ASCII
 impl TestDatabase {
     pub async fn create(migrations: Vec<EmbeddedMigrations>) -> anyhow::Result<Self> {
         let admin_url = super::admin_database_url();
+        ensure_admin_database(&admin_url).await?;
         let template = ensure_template(&admin_url, migrations).await?;
         let name = format!("pn_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = AsyncPgConnection::establish(&admin_url)
@@ -149,6 +150,28 @@ fn migration_files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files.sort();
     files
+}
+
+/// Creates the admin database itself when it does not exist yet (a fresh server, or CI pointing
+/// `TEST_DATABASE_URL` at a new name), from the server's `postgres` database.
+async fn ensure_admin_database(admin_url: &str) -> anyhow::Result<()> {
+    if AsyncPgConnection::establish(admin_url).await.is_ok() {
+        return Ok(());
+    }
+    let base = admin_url.split_once('?').map_or(admin_url, |(b, _)| b);
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let Some((_, name)) = base[authority..].split_once('/') else {
+        return Ok(());
+    };
+    if name.is_empty() || name == "postgres" {
+        return Ok(());
+    }
+    let created = crate::db::ensure_database(&with_database(admin_url, "postgres"), name).await;
+    // Tests start in parallel: another one may have created it in the meantime.
+    if created.is_err() && AsyncPgConnection::establish(admin_url).await.is_ok() {
+        return Ok(());
+    }
+    created.with_context(|| format!("creating the test admin database {name}"))
 }
 
 /// `url` with its database name replaced by `name`.

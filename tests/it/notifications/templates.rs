@@ -175,6 +175,27 @@ async fn values_with_markup_or_header_breaks_come_out_escaped_and_add_no_header(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_org_that_saved_no_email_settings_sends_under_its_own_name_via_partnernet() {
+    let app = TestApp::spawn().await;
+    let acme = app.create_org("Acme Corp").await;
+
+    publish(
+        &app,
+        &acme,
+        invitation("Acme Corp", "first@initech.example"),
+    )
+    .await;
+    let email = first_email(&app, "first@initech.example").await;
+    // As sent on the wire: lettre quotes display names with spaces.
+    assert_eq!(
+        email.from,
+        "\"Acme Corp via PartnerNet\" <no-reply@partnernet.localhost>"
+    );
+    assert_eq!(email.reply_to, None);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_org_sender_is_used_as_from_only_once_its_domain_is_verified() {
     let app = TestApp::spawn().await;
     let acme = app.create_org("Acme Corp").await;

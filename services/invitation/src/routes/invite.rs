@@ -29,6 +29,11 @@ pub struct InviteRequest {
     /// The person invited; the email must be valid, or the invitation reaches the wrong person.
     pub contact: Contact,
     /// The related account, if any (changeable later).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub account: Option<String>,
     /// The user of your org who manages the connection and receives its notifications
     /// (required; must be an active user of your org).
@@ -109,6 +114,7 @@ fn valid_contact(field: &str, contact: &Contact) -> Result<Contact, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct BulkInviteRequest {
     /// 1 to 100 contacts; each gets its own connection and invitation email.
+    #[schema(min_items = 1, max_items = 100)]
     pub contacts: Vec<Contact>,
     pub owner_user_id: Uuid,
     pub template_id: Option<Uuid>,

@@ -7,6 +7,7 @@ mod edit;
 mod effects;
 mod export;
 mod invite;
+mod pages;
 mod read;
 mod users;
 
@@ -74,6 +75,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}", patch(users::update_user))
         .route("/v1/api-keys", post(users::create_key))
         .route("/v1/api-keys/{id}", delete(users::revoke_key))
+        // Where the links in emails land (HTML, no key needed; not part of the API document).
+        .route("/invitations/accept", get(pages::accept_invitation))
+        .route("/connections/{id}", get(pages::connection))
         .with_state(state)
 }
 
@@ -113,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         users::NewUser,
         users::UserPatch,
         users::NewKey,
+        users::ScopeName,
         users::CreatedKey,
         crate::connection::ConnectionView,
         crate::connection::Contact,

@@ -87,6 +87,7 @@ pub async fn list_connections(
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Only entries of this kind (`StatusChanged`, `EmailSent`, `RecordAcceptFailed`, ...).
+    #[param(value_type = Option<String>, pattern = "^(StatusChanged|AccountChanged|ContactChanged|OwnerChanged|TemplateChanged|EmailSent|EmailFailed|PublishedFieldsChanged|RecordAcceptFailed|RecordUpdateFailed)$")]
     pub kind: Option<String>,
     /// Entries that occurred at or after this instant (RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -95,6 +96,7 @@ pub struct HistoryQuery {
     /// Entries after this cursor (the `next_cursor` of the previous page).
     pub after: Option<i64>,
     /// Entries per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -32,10 +32,12 @@ pub struct EmailView {
 #[into_params(parameter_in = Query)]
 pub struct EmailQuery {
     /// Only emails in this status.
+    #[param(pattern = "^(queued|retrying|sent|failed)$")]
     pub status: Option<String>,
     /// Emails created before this one (the `next_cursor` of the previous page).
     pub before: Option<Uuid>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -46,7 +48,7 @@ pub struct EmailPage {
 }
 
 /// The org's emails, newest first.
-#[utoipa::path(get, path = "/v1/emails", tag = "emails", security(("api_key" = [])), params(EmailQuery),
+#[utoipa::path(get, path = "/v1/emails", operation_id = "list_emails", tag = "emails", security(("api_key" = [])), params(EmailQuery),
     responses((status = 200, body = EmailPage), (status = 422, body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,

@@ -14,8 +14,14 @@ use shared::validate;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SenderSettings {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub from_name: String,
     /// Used as From only once an operator verified its domain for the org.
+    #[schema(format = "email")]
     pub from_address: String,
 }
 
@@ -45,7 +51,7 @@ async fn view(state: &AppState, org: shared::ids::OrgId) -> Result<SenderView, A
 }
 
 /// The org's sender settings.
-#[utoipa::path(get, path = "/v1/email-settings", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/email-settings", operation_id = "get_email_settings", tag = "emails", security(("api_key" = [])),
     responses((status = 200, body = SenderView)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -56,7 +62,7 @@ pub async fn get(
 }
 
 /// Set the org's From name and address.
-#[utoipa::path(put, path = "/v1/email-settings", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(put, path = "/v1/email-settings", operation_id = "put_email_settings", tag = "emails", security(("api_key" = [])),
     request_body = SenderSettings,
     responses((status = 200, body = SenderView), (status = 422, body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn put(

@@ -61,7 +61,7 @@ async fn off_executor<T: Send + 'static>(
 }
 
 /// The email kinds, and which the org customized.
-#[utoipa::path(get, path = "/v1/email-templates", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/email-templates", operation_id = "list_email_templates", tag = "emails", security(("api_key" = [])),
     responses((status = 200, body = Vec<KindSummary>), (status = 401, body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
@@ -93,7 +93,7 @@ pub async fn list(
 }
 
 /// The template in force for one kind.
-#[utoipa::path(get, path = "/v1/email-templates/{kind}", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/email-templates/{kind}", operation_id = "get_email_template", tag = "emails", security(("api_key" = [])),
     params(("kind" = String, Path, description = "Email kind, e.g. `invitation`")),
     responses((status = 200, body = TemplateView), (status = 404, body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn get(
@@ -123,7 +123,7 @@ pub async fn get(
 
 /// Replace a kind's template for the org. Refused, with the line and the reason, when it does not
 /// parse, uses a variable the kind does not offer, or fails to render sample values.
-#[utoipa::path(put, path = "/v1/email-templates/{kind}", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(put, path = "/v1/email-templates/{kind}", operation_id = "put_email_template", tag = "emails", security(("api_key" = [])),
     params(("kind" = String, Path, description = "Email kind, e.g. `invitation`")),
     request_body = TemplateSet,
     responses((status = 200, body = TemplateView),
@@ -165,7 +165,7 @@ pub async fn put(
 }
 
 /// Go back to the default template for a kind.
-#[utoipa::path(delete, path = "/v1/email-templates/{kind}", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/v1/email-templates/{kind}", operation_id = "reset_email_template", tag = "emails", security(("api_key" = [])),
     params(("kind" = String, Path, description = "Email kind, e.g. `invitation`")),
     responses((status = 204, description = "The default is in force again")))]
 pub async fn reset(
@@ -191,7 +191,7 @@ pub struct PreviewRequest {
 
 /// Render a kind's template (or a draft) with sample values. Needs `manage_connections`: a
 /// render costs the server work, so it is for those who edit templates.
-#[utoipa::path(post, path = "/v1/email-templates/{kind}/preview", tag = "emails", security(("api_key" = [])),
+#[utoipa::path(post, path = "/v1/email-templates/{kind}/preview", operation_id = "preview_email_template", tag = "emails", security(("api_key" = [])),
     params(("kind" = String, Path, description = "Email kind, e.g. `invitation`")),
     request_body = PreviewRequest,
     responses((status = 200, body = Rendered),
