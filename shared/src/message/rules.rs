@@ -12,12 +12,8 @@ pub const NAME_MAX: usize = 200;
 /// Links carried in messages (accept URLs).
 pub const URL_MAX: usize = 2048;
 
-fn reason(err: crate::http::ApiError) -> String {
-    let problem = err.problem();
-    match &problem.field {
-        Some(field) => format!("{field} {}", problem.detail),
-        None => problem.detail.clone(),
-    }
+fn reason(err: validate::Invalid) -> String {
+    format!("{} {}", err.field, err.reason)
 }
 
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
