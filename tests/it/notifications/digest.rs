@@ -115,10 +115,9 @@ async fn a_digest_that_can_never_be_sent_is_set_aside_alone_and_the_other_digest
     .await;
     let acme = app.create_org("Acme Corp").await;
     let (poisoned, healthy) = (ConnectionId::new(), ConnectionId::new());
-    let mut bad = failure(poisoned, "Initech", "record locked");
-    // An address the event carries but no mailer accepts.
-    bad.owner.email = "olive@@acme.example".into();
-    publish(&app, &acme, bad).await;
+    // Events with such an address are refused at decode now; a digest item stored before that
+    // rule (or one that fails to render for another reason) is planted here as it would sit.
+    plant_unsendable_digest_item(&app, &acme, poisoned).await;
     publish(&app, &acme, failure(healthy, "Hooli", "record locked")).await;
 
     let digests = eventually("the healthy digest", Duration::from_secs(20), || async {
@@ -156,4 +155,27 @@ async fn a_digest_that_can_never_be_sent_is_set_aside_alone_and_the_other_digest
     app.wait_idle().await;
     assert_eq!(app.smtp.received().len(), 1, "only the healthy digest");
     app.stop().await;
+}
+
+/// A waiting sync failure whose owner address no mailer accepts.
+async fn plant_unsendable_digest_item(
+    app: &TestApp,
+    org: &tests::TestOrg,
+    connection: ConnectionId,
+) {
+    let mut conn = app.pool().get().await.expect("a connection");
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO notification.digest_items \
+             (org_id, connection_id, owner_name, owner_email, object, record_id, record_name, \
+              error, attempts, failed_at) \
+             VALUES ($1, $2, 'Olive Owner', 'olive@@acme.example', 'Account', '001Initech', \
+              'Initech', 'record locked', 6, now())",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(org.id.as_uuid())
+        .bind::<diesel::sql_types::Uuid, _>(connection.as_uuid()),
+        &mut conn,
+    )
+    .await
+    .expect("a planted digest item");
 }
