@@ -115,5 +115,13 @@ async fn a_server_answering_550_gets_one_attempt_and_the_failure_reaches_the_con
     );
     let bad_filter = app.get("/v1/emails?status=lost", Some(&acme.key)).await;
     assert_eq!(bad_filter.status(), 422);
+    // `sending` is a status an email really has while a worker holds it: a valid filter.
+    let sending: Value = app
+        .get("/v1/emails?status=sending", Some(&acme.key))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(sending["items"].as_array().map(Vec::len), Some(0));
     app.stop().await;
 }

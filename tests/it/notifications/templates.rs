@@ -178,6 +178,21 @@ async fn values_with_markup_or_header_breaks_come_out_escaped_and_add_no_header(
 async fn an_org_that_saved_no_email_settings_sends_under_its_own_name_via_partnernet() {
     let app = TestApp::spawn().await;
     let acme = app.create_org("Acme Corp").await;
+    let settings: Value = app
+        .get("/v1/email-settings", Some(&acme.key))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(settings["from_name"], Value::Null, "nothing saved yet");
+    assert_eq!(settings["from_address"], Value::Null, "nothing saved yet");
+    assert!(
+        settings["effective_from"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Acme Corp via PartnerNet"),
+        "{settings}"
+    );
 
     publish(
         &app,

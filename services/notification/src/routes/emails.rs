@@ -19,7 +19,8 @@ pub struct EmailView {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    /// `queued`, `retrying`, `sent` or `failed`.
+    /// `queued`, `sending` (a worker holds it while the SMTP server answers), `retrying`, `sent`
+    /// or `failed`.
     pub status: String,
     pub attempts: i32,
     /// The SMTP server's last answer, when it refused.
@@ -32,7 +33,7 @@ pub struct EmailView {
 #[into_params(parameter_in = Query)]
 pub struct EmailQuery {
     /// Only emails in this status.
-    #[param(pattern = "^(queued|retrying|sent|failed)$")]
+    #[param(pattern = "^(queued|sending|retrying|sent|failed)$")]
     pub status: Option<String>,
     /// Emails created before this one (the `next_cursor` of the previous page).
     pub before: Option<Uuid>,
@@ -64,7 +65,7 @@ pub async fn list(
         ));
     }
     if let Some(status) = &query.status
-        && !["queued", "retrying", "sent", "failed"].contains(&status.as_str())
+        && !["queued", "sending", "retrying", "sent", "failed"].contains(&status.as_str())
     {
         return Err(ApiError::invalid_field(
             "status",

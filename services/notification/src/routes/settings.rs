@@ -41,9 +41,11 @@ async fn view(state: &AppState, org: shared::ids::OrgId) -> Result<SenderView, A
     let mut conn = state.pool.get().await?;
     let org_sender = sender::load(&mut conn, org).await?;
     let effective = sender::choose(&state.default_from, org_sender.as_ref());
+    // Before anything is saved, `load` gives the org's name with no address: nothing is set yet.
+    let saved = org_sender.as_ref().filter(|s| !s.from_address.is_empty());
     Ok(SenderView {
-        from_name: org_sender.as_ref().map(|s| s.from_name.clone()),
-        from_address: org_sender.as_ref().map(|s| s.from_address.clone()),
+        from_name: saved.map(|s| s.from_name.clone()),
+        from_address: saved.map(|s| s.from_address.clone()),
         domain_verified: org_sender.as_ref().is_some_and(|s| s.domain_verified),
         effective_from: effective.from,
         effective_reply_to: effective.reply_to,
