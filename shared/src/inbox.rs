@@ -43,10 +43,35 @@ pub async fn record(
     })
 }
 
-#[derive(diesel::QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    message_id: uuid::Uuid,
+/// The batch insert of [`record_many`] as a query type of its own. `diesel::sql_query` is never
+/// kept prepared, so it costs a Parse round trip before each execution; this one has a static
+/// query id, so each pooled connection prepares it once and then runs it in one round trip.
+struct RecordMany<'a> {
+    consumer: &'a str,
+    ids: &'a [uuid::Uuid],
+}
+
+impl diesel::query_builder::QueryId for RecordMany<'_> {
+    type QueryId = RecordMany<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for RecordMany<'_> {
+    type SqlType = diesel::sql_types::Uuid;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for RecordMany<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("INSERT INTO messaging.inbox (consumer, message_id) SELECT DISTINCT ");
+        out.push_bind_param::<diesel::sql_types::Text, _>(self.consumer)?;
+        out.push_sql(", id FROM unnest(");
+        out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(self.ids)?;
+        out.push_sql("::uuid[]) AS id ON CONFLICT DO NOTHING RETURNING message_id");
+        Ok(())
+    }
 }
 
 /// Records a batch in one statement and returns the ids seen for the first time. Duplicates
@@ -56,14 +81,11 @@ pub async fn record_many(
     consumer_name: &str,
     ids: &[uuid::Uuid],
 ) -> QueryResult<std::collections::HashSet<uuid::Uuid>> {
-    let claimed: Vec<Claimed> = diesel::sql_query(
-        "INSERT INTO messaging.inbox (consumer, message_id) \
-         SELECT DISTINCT $1, id FROM unnest($2::uuid[]) AS id \
-         ON CONFLICT DO NOTHING RETURNING message_id",
-    )
-    .bind::<diesel::sql_types::Text, _>(consumer_name)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    let claimed: Vec<uuid::Uuid> = RecordMany {
+        consumer: consumer_name,
+        ids,
+    }
     .load(conn)
     .await?;
-    Ok(claimed.into_iter().map(|c| c.message_id).collect())
+    Ok(claimed.into_iter().collect())
 }

@@ -8,7 +8,9 @@ use super::settle::{Shared, dead_letter, retry_later};
 use crate::db;
 use crate::error::HandlerError;
 use crate::inbox;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{
+    AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager,
+};
 use futures_util::FutureExt;
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -209,8 +211,12 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
         return Err(Failure::DatabaseDown);
     };
     let settings = &shared.ctx.settings;
-    let limits = format!(
-        "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+    // BEGIN and the limits go in one simple-query round trip (diesel's `transaction()` would
+    // send BEGIN alone): at low rates a batch holds one or two messages, and round trips are
+    // its latency. Diesel's transaction manager is told of the BEGIN, so a handler's nested
+    // `transaction()` still becomes a savepoint.
+    let begin = format!(
+        "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
         settings.lock_timeout.as_millis(),
         settings.statement_timeout.as_millis()
     );
@@ -218,8 +224,7 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
         service: shared.service,
         consumer: &shared.queue,
     };
-    let transaction = conn.transaction::<usize, HandlerError, _>(async |conn| {
-        conn.batch_execute(&limits).await?;
+    let body = async |conn: &mut AsyncPgConnection| -> Result<usize, HandlerError> {
         let ids: Vec<uuid::Uuid> = items
             .iter()
             .filter_map(|item| decoded(item))
@@ -243,7 +248,32 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
             start = end;
         }
         Ok(fresh.len())
-    });
+    };
+    let transaction = async {
+        let conn: &mut AsyncPgConnection = &mut conn;
+        if let Err(err) = AnsiTransactionManager::begin_transaction_sql(conn, &begin).await {
+            // If BEGIN passed and a SET failed, the server holds an aborted transaction that
+            // diesel does not know of: end it before the connection goes back to the pool.
+            let _ = conn.batch_execute("ROLLBACK").await;
+            return Err(HandlerError::from(err));
+        }
+        // The rest is what `TransactionManager::transaction` does.
+        match body(conn).await {
+            Ok(new) => {
+                <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::commit_transaction(conn)
+                    .await?;
+                Ok(new)
+            }
+            Err(err) => {
+                match <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::rollback_transaction(conn)
+                    .await
+                {
+                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(err),
+                    Err(rollback) => Err(HandlerError::from(rollback)),
+                }
+            }
+        }
+    };
     let outcome = tokio::time::timeout(settings.handler_timeout, transaction).await;
     match outcome {
         Ok(Ok(new)) => Ok(new),
