@@ -56,4 +56,4 @@ pub fn component_name(service: &str) -> String {
     format!("outbox relay {service}")
 }
 
-pub use relay::{relay, relay_batch};
+pub use relay::{publish_pending, relay};

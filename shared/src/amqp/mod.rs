@@ -13,5 +13,7 @@ pub mod unrouted;
 pub use connection::{BROKER_CALL_TIMEOUT, connect, timed};
 pub use declare::{ConsumerQueues, declare_all};
 pub use headers::{Headers, header_i64, header_str};
-pub use publisher::{ConfirmedChannel, PublishError, Publisher, envelope_properties};
+pub use publisher::{
+    ConfirmedChannel, PendingConfirms, PublishError, PublishSession, Publisher, envelope_properties,
+};
 pub use topology::{QueueDoc, Topology};

@@ -2,11 +2,11 @@ use super::connection::{connect, timed};
 use super::headers::Headers;
 use super::topology::Topology;
 use crate::message::{Envelope, EnvelopeHead, Message};
-use lapin::Confirmation;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Connection};
+use lapin::{Confirmation, PublisherConfirm};
 use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -60,7 +60,17 @@ impl ConfirmedChannel {
         exchange: &str,
         messages: &[(&str, &[u8], BasicProperties)],
     ) -> Result<(), PublishError> {
-        let mut pending = Vec::with_capacity(messages.len());
+        self.send_many(exchange, messages).await?.confirmed().await
+    }
+
+    /// Publishes several messages without waiting for their confirms: await them with
+    /// [`PendingConfirms::confirmed`], in the order the batches were sent.
+    pub async fn send_many(
+        &self,
+        exchange: &str,
+        messages: &[(&str, &[u8], BasicProperties)],
+    ) -> Result<PendingConfirms, PublishError> {
+        let mut confirms = Vec::with_capacity(messages.len());
         for (routing_key, body, properties) in messages {
             let confirm = timed(
                 "publishing",
@@ -76,22 +86,35 @@ impl ConfirmedChannel {
                 ),
             )
             .await?;
-            pending.push((routing_key, confirm));
+            confirms.push((routing_key.to_string(), confirm));
         }
-        for (routing_key, confirm) in pending {
+        Ok(PendingConfirms {
+            exchange: exchange.to_string(),
+            confirms,
+        })
+    }
+}
+
+/// The outstanding confirms of messages sent by [`ConfirmedChannel::send_many`].
+pub struct PendingConfirms {
+    exchange: String,
+    confirms: Vec<(String, PublisherConfirm)>,
+}
+
+impl PendingConfirms {
+    /// Waits for every confirm: `Ok` only if the broker took responsibility for all of them
+    /// (acked and routed). Unroutable (returned) and nacked messages are errors.
+    pub async fn confirmed(self) -> Result<(), PublishError> {
+        for (routing_key, confirm) in self.confirms {
             match timed("waiting for a publisher confirm", confirm).await? {
                 Confirmation::Ack(None) => {}
                 Confirmation::Ack(Some(_returned)) => {
                     return Err(PublishError::Unroutable {
-                        exchange: exchange.to_string(),
-                        routing_key: routing_key.to_string(),
+                        exchange: self.exchange,
+                        routing_key,
                     });
                 }
-                Confirmation::Nack(_) => {
-                    return Err(PublishError::Nacked {
-                        routing_key: routing_key.to_string(),
-                    });
-                }
+                Confirmation::Nack(_) => return Err(PublishError::Nacked { routing_key }),
                 Confirmation::NotRequested => {
                     return Err(PublishError::Broker(anyhow::anyhow!(
                         "channel is not in confirm mode"
@@ -161,22 +184,18 @@ impl Publisher {
         batch: &[(String, Vec<u8>)],
         app_id: &str,
     ) -> Result<(), PublishError> {
-        let messages: Vec<(&str, &[u8], BasicProperties)> = batch
-            .iter()
-            .map(|(key, body)| {
-                let properties = EnvelopeHead::decode(body)
-                    .map(|head| envelope_properties(&head, app_id))
-                    .unwrap_or_default();
-                (key.as_str(), body.as_slice(), properties)
-            })
-            .collect();
-        let mut guard = self.link.lock().await;
-        let result = match self.ensure_link(&mut guard).await {
-            Ok(channel) => channel.publish_many(exchange, &messages).await,
-            Err(err) => Err(err),
-        };
-        Self::forget_link_after(&mut guard, &result);
-        result
+        let mut session = self.session().await;
+        let pending = session.send_batch(exchange, batch, app_id).await?;
+        session.settle(pending).await
+    }
+
+    /// Takes the publisher for a run of batches whose confirms may overlap (see
+    /// [`PublishSession`]). Other publishes through this publisher wait until it is dropped.
+    pub async fn session(&self) -> PublishSession {
+        PublishSession {
+            publisher: self.clone(),
+            link: self.link.clone().lock_owned().await,
+        }
     }
 
     /// Publishes raw bytes with the given properties (operators' tools, tests of bad input).
@@ -255,5 +274,46 @@ impl Publisher {
         if let Some(link) = self.link.lock().await.take() {
             let _ = timed("closing", link.connection.close(200, "bye".into())).await;
         }
+    }
+}
+
+/// Exclusive use of a [`Publisher`]'s channel for pipelined batches: send a batch, send the
+/// next while the broker confirms the first, settle them oldest first. Each batch is judged by
+/// its own confirms only: a caller treats a message as delivered only once its confirm acked it.
+pub struct PublishSession {
+    publisher: Publisher,
+    link: OwnedMutexGuard<Option<Link>>,
+}
+
+impl PublishSession {
+    /// Publishes envelope bodies (routing key, JSON body) to `exchange`, not yet confirmed.
+    pub async fn send_batch(
+        &mut self,
+        exchange: &str,
+        batch: &[(String, Vec<u8>)],
+        app_id: &str,
+    ) -> Result<PendingConfirms, PublishError> {
+        let messages: Vec<(&str, &[u8], BasicProperties)> = batch
+            .iter()
+            .map(|(key, body)| {
+                let properties = EnvelopeHead::decode(body)
+                    .map(|head| envelope_properties(&head, app_id))
+                    .unwrap_or_default();
+                (key.as_str(), body.as_slice(), properties)
+            })
+            .collect();
+        let result = match self.publisher.ensure_link(&mut self.link).await {
+            Ok(channel) => channel.send_many(exchange, &messages).await,
+            Err(err) => Err(err),
+        };
+        Publisher::forget_link_after(&mut self.link, &result);
+        result
+    }
+
+    /// Waits for the confirms of a batch sent by [`Self::send_batch`].
+    pub async fn settle(&mut self, pending: PendingConfirms) -> Result<(), PublishError> {
+        let result = pending.confirmed().await;
+        Publisher::forget_link_after(&mut self.link, &result);
+        result
     }
 }

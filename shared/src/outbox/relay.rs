@@ -8,23 +8,29 @@
 //! - **Woken, not polling.** An insert trigger sends `NOTIFY partnernet_outbox, service`; the
 //!   relay waits for it, with the poll interval as a fallback.
 //! - **No transaction while the broker answers.** Being the only publisher, the relay reads a
-//!   batch, publishes it with confirms pipelined, then deletes it: nothing stays locked or open
-//!   while RabbitMQ confirms. A crash in between publishes the batch again (the inboxes absorb it).
+//!   batch, publishes it, and reads and publishes the next ones while RabbitMQ confirms it (up
+//!   to [`IN_FLIGHT`] batches outstanding); it deletes a batch once all its confirms ack. Nothing
+//!   stays locked or open while RabbitMQ confirms. A crash in between publishes the batch again
+//!   (the inboxes absorb it).
 //! - **Errors back off and recover.** The pause doubles on each failure, up to 5 s, and returns
 //!   to the poll interval at the first success.
 
 use super::{component_name, outbox};
-use crate::amqp::{Publisher, Topology};
+use crate::amqp::{PendingConfirms, Publisher, Topology};
 use crate::db::DbPool;
 use crate::health::Health;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
+use std::collections::VecDeque;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Rows read and published per batch (their confirms are awaited together).
 const BATCH: i64 = 500;
+/// Batches whose confirms may be outstanding at once: the next batch is read and sent while
+/// the broker confirms the earlier ones, so neither side waits for the other.
+const IN_FLIGHT: usize = 4;
 /// How often a standby relay tries to become the active one.
 const STANDBY_RETRY: Duration = Duration::from_secs(2);
 const MAX_PAUSE: Duration = Duration::from_secs(5);
@@ -148,14 +154,14 @@ async fn active(
     }
 }
 
-/// Publishes batches until the outbox of `service` is empty, then updates the gauges.
+/// Publishes until the outbox of `service` is empty, then updates the gauges.
 async fn drain(
     service: &str,
     pool: &DbPool,
     publisher: &Publisher,
     topology: &Topology,
 ) -> anyhow::Result<()> {
-    while relay_batch(service, pool, publisher, topology).await? as i64 == BATCH {}
+    publish_pending(service, pool, publisher, topology).await?;
     let mut conn = pool.get().await?;
     let (backlog, oldest): (i64, Option<f64>) = outbox::table
         .filter(outbox::service.eq(service))
@@ -174,42 +180,79 @@ async fn drain(
     Ok(())
 }
 
-/// One batch: read the oldest rows, publish them with pipelined confirms, delete them.
+/// A batch sent to the broker whose rows are deleted once all its confirms ack.
+struct Sent {
+    ids: Vec<i64>,
+    pending: PendingConfirms,
+}
+
+/// Publishes the rows of `service` in `id` order, batch after batch, until a read finds less
+/// than a full batch. Up to [`IN_FLIGHT`] batches await their confirms while the next is read
+/// and sent; batches are settled oldest first, and a batch's rows are deleted only after every
+/// one of its messages was acked and routed. On any error the batches still in flight are
+/// left in the table (published again later; the inboxes absorb the duplicates).
 /// Call it only as the active relay (see the module doc). Returns rows published.
-pub async fn relay_batch(
+pub async fn publish_pending(
     service: &str,
     pool: &DbPool,
     publisher: &Publisher,
     topology: &Topology,
 ) -> anyhow::Result<usize> {
-    let rows: Vec<(i64, String, serde_json::Value)> = {
-        let mut conn = pool.get().await?;
-        outbox::table
-            .filter(outbox::service.eq(service))
-            .order(outbox::id)
-            .select((outbox::id, outbox::routing_key, outbox::body))
-            .limit(BATCH)
-            .load(&mut conn)
-            .await?
-    };
-    if rows.is_empty() {
-        return Ok(0);
+    let exchange = topology.events_exchange();
+    let mut session = publisher.session().await;
+    let mut in_flight: VecDeque<Sent> = VecDeque::with_capacity(IN_FLIGHT);
+    let mut published = 0;
+    loop {
+        // Skip the rows in flight, not every row below the highest id sent: a row that commits
+        // late with a lower id must still be read, and before any later row of its key (whose
+        // writer could only insert it after that row had committed).
+        let sending: Vec<i64> = in_flight
+            .iter()
+            .flat_map(|sent| sent.ids.iter().copied())
+            .collect();
+        let rows: Vec<(i64, String, String)> = {
+            let mut conn = pool.get().await?;
+            outbox::table
+                .filter(outbox::service.eq(service))
+                .filter(outbox::id.ne_all(&sending))
+                .order(outbox::id)
+                // The stored JSON as text, published as it is (no decode and re-encode per row).
+                .select((
+                    outbox::id,
+                    outbox::routing_key,
+                    diesel::dsl::sql::<diesel::sql_types::Text>("body::text"),
+                ))
+                .limit(BATCH)
+                .load(&mut conn)
+                .await?
+        };
+        let full = rows.len() as i64 == BATCH;
+        if !rows.is_empty() {
+            let (ids, batch): (Vec<i64>, Vec<(String, Vec<u8>)>) = rows
+                .into_iter()
+                .map(|(id, key, body)| (id, (key, body.into_bytes())))
+                .unzip();
+            let pending = session.send_batch(&exchange, &batch, service).await?;
+            in_flight.push_back(Sent { ids, pending });
+        }
+        // Keep the window full while rows remain; once caught up, settle everything.
+        while in_flight.len() >= IN_FLIGHT || (!full && !in_flight.is_empty()) {
+            let Some(sent) = in_flight.pop_front() else {
+                break;
+            };
+            session.settle(sent.pending).await?;
+            let mut conn = pool.get().await?;
+            diesel::delete(outbox::table.filter(outbox::id.eq_any(&sent.ids)))
+                .execute(&mut conn)
+                .await?;
+            metrics::counter!("partnernet_outbox_published_total", "service" => service.to_string())
+                .increment(sent.ids.len() as u64);
+            published += sent.ids.len();
+        }
+        if !full {
+            return Ok(published);
+        }
     }
-    let batch: Vec<(String, Vec<u8>)> = rows
-        .iter()
-        .map(|(_, key, body)| Ok((key.clone(), serde_json::to_vec(body)?)))
-        .collect::<anyhow::Result<_>>()?;
-    publisher
-        .publish_batch(&topology.events_exchange(), &batch, service)
-        .await?;
-    let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
-    let mut conn = pool.get().await?;
-    diesel::delete(outbox::table.filter(outbox::id.eq_any(&ids)))
-        .execute(&mut conn)
-        .await?;
-    metrics::counter!("partnernet_outbox_published_total", "service" => service.to_string())
-        .increment(rows.len() as u64);
-    Ok(rows.len())
 }
 
 fn next_pause(pause: Duration, poll: Duration) -> Duration {
