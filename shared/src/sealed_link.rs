@@ -10,8 +10,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use hmac::{Hmac, Mac};
+use rand::RngCore;
 use sha2::Sha256;
 
 /// What stands for a token in stored text.
