@@ -56,15 +56,18 @@ pub enum Scope {
     Read,
     /// Manage the org's users and API keys. A key can only grant scopes it holds itself.
     Admin,
+    /// Create, change and delete the org's records over HTTP (one by one or in bulk).
+    WriteRecords,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::ManageConnections,
         Scope::Forward,
         Scope::Accept,
         Scope::Read,
         Scope::Admin,
+        Scope::WriteRecords,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Scope {
             Scope::Accept => "accept",
             Scope::Read => "read",
             Scope::Admin => "admin",
+            Scope::WriteRecords => "write_records",
         }
     }
 

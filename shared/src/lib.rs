@@ -16,9 +16,11 @@
 pub mod amqp;
 pub mod config;
 pub mod consumer;
+pub mod crm;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod hlc;
 pub mod http;
 pub mod identity;
 pub mod ids;

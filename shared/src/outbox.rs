@@ -34,7 +34,7 @@ pub async fn enqueue<M: Message>(
         .values((
             outbox::service.eq(service),
             outbox::message_id.eq(envelope.message_id.as_uuid()),
-            outbox::routing_key.eq(crate::amqp::partitions::routing_key_for(&envelope.payload)),
+            outbox::routing_key.eq(crate::amqp::partitions::routing_key_for_envelope(envelope)),
             outbox::body.eq(body),
         ))
         .execute(conn)

@@ -7,7 +7,7 @@ use crate::config::CommonConfig;
 use crate::consumer::{self, ConsumerContext, ConsumerSpec};
 use crate::db::{self, DbPool};
 use crate::health::Health;
-use crate::http::{MAX_BODY_BYTES, OpsState, ops_router};
+use crate::http::{OpsState, ops_router};
 use anyhow::Context;
 use axum::Router;
 use futures_util::future::BoxFuture;
@@ -15,7 +15,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 /// What every service's parts are built from: one per process.
@@ -135,7 +134,10 @@ pub async fn serve(
         router = router.merge(part.router);
     }
     let router = router
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Every body but streamed NDJSON uploads is limited to MAX_BODY_BYTES.
+        .layer(axum::middleware::from_fn(
+            crate::http::body_limit::limit_body,
+        ))
         // Outside the body limit, so that its 413 becomes a problem+json answer too.
         .layer(axum::middleware::from_fn(crate::http::problems))
         // 5xx answers are warnings here: a 503 from /readyz while starting is expected, and real

@@ -7,6 +7,7 @@ mod declare;
 mod headers;
 pub mod partitions;
 mod publisher;
+mod records;
 mod topology;
 pub mod unrouted;
 

@@ -13,7 +13,7 @@
 
 use super::connection::timed;
 use super::topology::Topology;
-use crate::message::Message;
+use crate::message::{Envelope, Message};
 use lapin::Channel;
 use lapin::options::{QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
@@ -37,6 +37,15 @@ pub fn routing_key_for<M: Message>(payload: &M) -> String {
         Some(key) => format!("{}.b{}", M::routing_key(), bucket(&key)),
         None => M::routing_key(),
     }
+}
+
+/// The routing key `envelope` is published with: [`routing_key_for`] its payload, or
+/// `kind.vN.{org_id}` for a type routed by org ([`Message::ROUTED_BY_ORG`]).
+pub fn routing_key_for_envelope<M: Message>(envelope: &Envelope<M>) -> String {
+    if M::ROUTED_BY_ORG {
+        return format!("{}.{}", M::routing_key(), envelope.org_id);
+    }
+    routing_key_for(&envelope.payload)
 }
 
 impl Topology {

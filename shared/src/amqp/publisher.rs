@@ -230,7 +230,7 @@ impl Publisher {
         let properties = envelope_properties(&envelope.head(), &self.name);
         self.publish_raw(
             &topology.events_exchange(),
-            &super::partitions::routing_key_for(&envelope.payload),
+            &super::partitions::routing_key_for_envelope(envelope),
             &body,
             properties,
         )

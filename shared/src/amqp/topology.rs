@@ -14,6 +14,8 @@
 //! - `{prefix}.unrouted`: the events exchange's alternate exchange and its queue (quorum). An
 //!   event no consumer's queue is bound to lands here instead of being lost, and never holds up
 //!   a publisher.
+//! - `{prefix}.ingest` and `{prefix}.changes`: records in from orgs' own systems, and each
+//!   org's change feed (see `records.rs` beside this file).
 
 use super::connection::timed;
 use crate::retry::RetrySchedule;
@@ -129,7 +131,8 @@ impl Topology {
                 args,
             ),
         )
-        .await
+        .await?;
+        self.declare_record_exchanges(channel).await
     }
 
     /// A consumer's work queue, its bindings, its retry queues and its service's dead letters.
@@ -197,7 +200,7 @@ impl Topology {
 
 /// A retry queue: quorum, every message held `delay`, then dead-lettered back to `work`
 /// at-least-once (the broker keeps the message until the work queue has confirmed it).
-fn retry_queue_arguments(work: &str, delay: std::time::Duration) -> FieldTable {
+pub(super) fn retry_queue_arguments(work: &str, delay: std::time::Duration) -> FieldTable {
     let mut args = quorum();
     // Same TTL for every message in the queue, so expiry at the head is exact.
     args.insert(
@@ -227,7 +230,7 @@ fn retry_queue_arguments(work: &str, delay: std::time::Duration) -> FieldTable {
     args
 }
 
-fn quorum() -> FieldTable {
+pub(super) fn quorum() -> FieldTable {
     let mut args = FieldTable::default();
     // Quorum: replicated and durable; the type RabbitMQ recommends for work that must not be lost.
     args.insert(
@@ -237,7 +240,11 @@ fn quorum() -> FieldTable {
     args
 }
 
-async fn declare_queue(channel: &Channel, name: &str, args: FieldTable) -> anyhow::Result<()> {
+pub(super) async fn declare_queue(
+    channel: &Channel,
+    name: &str,
+    args: FieldTable,
+) -> anyhow::Result<()> {
     timed(
         "declaring a queue",
         channel.queue_declare(

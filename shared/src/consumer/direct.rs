@@ -19,7 +19,7 @@ impl ConsumerSpec {
             serde_json::to_vec(envelope).map_err(|e| HandlerError::permanent(e.to_string()))?;
         let decoded = self
             .handlers
-            .decode(&M::routing_key(), &body)
+            .decode(&M::routing_key(), &body, None)
             .map_err(|e| HandlerError::permanent(e.to_string()))?;
         let consumer = format!("{}.{}", self.service, self.name);
         let ctx = Context {

@@ -149,13 +149,68 @@ pub(crate) struct Decoded {
     pub runner: Arc<dyn Runner>,
 }
 
-type Decoder = Arc<dyn Fn(&[u8]) -> Result<Decoded, DecodeError> + Send + Sync>;
+/// Decodes a body; the second argument is the AMQP `user_id` property (the broker checks it).
+type Decoder = Arc<dyn Fn(&[u8], Option<&str>) -> Result<Decoded, DecodeError> + Send + Sync>;
+
+/// Which exchange a consumer's work queue is bound to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Source {
+    /// The events exchange, with `kind.vN` (services' own events).
+    #[default]
+    Events,
+    /// The ingest exchange, with `*.kind.vN` (orgs' own systems; see `amqp::records`).
+    Ingest,
+}
+
+/// Handles one message of an org's own system, with the broker user that published it.
+pub trait IngestHandler<M: Message>: Send + Sync + 'static {
+    /// `user_id`: the message's AMQP `user_id` property, which the broker has checked equals
+    /// the user of the publishing connection; `None` when the publisher did not set it.
+    fn handle(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        user_id: Option<&str>,
+        message: &Envelope<M>,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+/// A message of an org's own system as the runtime holds it: with its publisher.
+pub(crate) struct Published<M> {
+    user_id: Option<String>,
+    envelope: Envelope<M>,
+}
+
+struct Ingest<H>(Arc<H>);
+
+impl<M: Message, H: IngestHandler<M>> Runner for Typed<M, Ingest<H>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            for message in messages {
+                let published = message.downcast_ref::<Published<M>>().ok_or_else(|| {
+                    HandlerError::permanent("runtime bug: message of the wrong type")
+                })?;
+                self.inner
+                    .0
+                    .handle(ctx, conn, published.user_id.as_deref(), &published.envelope)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+}
 
 /// The handlers of one consumer, by routing key (`kind.vN`).
 #[derive(Clone, Default)]
 pub struct Handlers {
     by_routing_key: BTreeMap<String, Decoder>,
     partitions: Option<u16>,
+    source: Source,
 }
 
 impl Handlers {
@@ -184,16 +239,34 @@ impl Handlers {
         self.register::<M>(Arc::new(runner), order)
     }
 
+    /// Registers a handler of messages orgs' own systems publish to the ingest exchange, in
+    /// order of [`Message::order_key`]; the work queue is bound to the ingest exchange instead
+    /// of the events exchange (a consumer takes one or the other).
+    pub fn on_ingest<M: Message, H: IngestHandler<M>>(mut self, handler: H) -> Self {
+        self.source = Source::Ingest;
+        let runner: Arc<dyn Runner> = Arc::new(Typed::<M, _> {
+            inner: Ingest(Arc::new(handler)),
+            _m: Default::default(),
+        });
+        let decoder: Decoder = Arc::new(move |body: &[u8], user_id: Option<&str>| {
+            let message = decode_valid::<M>(body)?;
+            Ok(Decoded {
+                head: message.head(),
+                key: message.payload.order_key(),
+                message: Box::new(Published {
+                    user_id: user_id.map(str::to_owned),
+                    envelope: message,
+                }),
+                runner: runner.clone(),
+            })
+        });
+        self.by_routing_key.insert(M::routing_key(), decoder);
+        self
+    }
+
     fn register<M: Message>(mut self, runner: Arc<dyn Runner>, order: Order) -> Self {
-        let decoder: Decoder = Arc::new(move |body: &[u8]| {
-            let message = Envelope::<M>::decode(body)?;
-            message
-                .payload
-                .validate()
-                .map_err(|reason| DecodeError::Invalid {
-                    message_type: M::routing_key(),
-                    reason,
-                })?;
+        let decoder: Decoder = Arc::new(move |body: &[u8], _user_id: Option<&str>| {
+            let message = decode_valid::<M>(body)?;
             Ok(Decoded {
                 head: message.head(),
                 key: match order {
@@ -206,6 +279,11 @@ impl Handlers {
         });
         self.by_routing_key.insert(M::routing_key(), decoder);
         self
+    }
+
+    /// The exchange the consumer's work queue is bound to.
+    pub fn source(&self) -> Source {
+        self.source
     }
 
     /// Spreads the consumer over `partitions` work queues, each taken by one process at a time
@@ -224,11 +302,28 @@ impl Handlers {
         self.by_routing_key.keys().cloned().collect()
     }
 
-    pub(crate) fn decode(&self, routing_key: &str, body: &[u8]) -> Result<Decoded, DecodeError> {
+    pub(crate) fn decode(
+        &self,
+        routing_key: &str,
+        body: &[u8],
+        user_id: Option<&str>,
+    ) -> Result<Decoded, DecodeError> {
         let decoder = self
             .by_routing_key
             .get(routing_key)
             .ok_or_else(|| DecodeError::UnknownType(routing_key.to_string()))?;
-        decoder(body)
+        decoder(body, user_id)
     }
+}
+
+fn decode_valid<M: Message>(body: &[u8]) -> Result<Envelope<M>, DecodeError> {
+    let message = Envelope::<M>::decode(body)?;
+    message
+        .payload
+        .validate()
+        .map_err(|reason| DecodeError::Invalid {
+            message_type: M::routing_key(),
+            reason,
+        })?;
+    Ok(message)
 }

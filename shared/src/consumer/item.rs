@@ -50,6 +50,7 @@ impl Item {
         handlers: &Handlers,
         settings: &ConsumerSettings,
         health: &Health,
+        own_user: &str,
     ) -> Self {
         health.begin_work();
         let busy = Busy(health.clone());
@@ -58,7 +59,7 @@ impl Item {
             u32::try_from(header_i64(headers, "x-attempt").unwrap_or(1).max(1)).unwrap_or(1);
         let work = match refusal(&delivery, settings) {
             Some(reason) => Work::Refuse(reason),
-            None => match decode(&delivery, handlers) {
+            None => match decode(&delivery, handlers, own_user) {
                 Ok(decoded) => Work::Handle(decoded),
                 Err(reason) => Work::Refuse(reason),
             },
@@ -103,7 +104,7 @@ fn refusal(delivery: &Delivery, settings: &ConsumerSettings) -> Option<String> {
     })
 }
 
-fn decode(delivery: &Delivery, handlers: &Handlers) -> Result<Decoded, String> {
+fn decode(delivery: &Delivery, handlers: &Handlers, own_user: &str) -> Result<Decoded, String> {
     // The publisher names the type in the `type` property; a message without it is looked at.
     let routing_key = match delivery.properties.kind() {
         Some(kind) => kind.as_str().to_string(),
@@ -111,7 +112,8 @@ fn decode(delivery: &Delivery, handlers: &Handlers) -> Result<Decoded, String> {
             .map_err(|e| e.to_string())?
             .routing_key(),
     };
+    let user_id = super::republish::publisher(&delivery.properties, own_user);
     handlers
-        .decode(&routing_key, &delivery.data)
+        .decode(&routing_key, &delivery.data, user_id.as_deref())
         .map_err(|e| e.to_string())
 }

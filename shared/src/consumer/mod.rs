@@ -20,12 +20,13 @@ mod batch;
 mod direct;
 mod handlers;
 mod item;
+mod republish;
 mod runner;
 mod scheduler;
 mod settings;
 mod settle;
 
-pub use handlers::{BatchHandler, Context, Handler, Handlers, Order};
+pub use handlers::{BatchHandler, Context, Handler, Handlers, IngestHandler, Order, Source};
 pub use runner::{ConsumerContext, component_name, run};
 pub use settings::ConsumerSettings;
 
@@ -47,6 +48,12 @@ pub async fn declare(
     spec: &ConsumerSpec,
 ) -> anyhow::Result<Vec<String>> {
     let keys = spec.handlers.routing_keys();
+    if spec.handlers.source() == Source::Ingest {
+        let queue = topology
+            .declare_ingest_consumer(channel, spec.service, spec.name, &keys)
+            .await?;
+        return Ok(vec![queue]);
+    }
     if let Some(partitions) = spec.handlers.partitions() {
         return topology
             .declare_partitions(channel, spec.service, spec.name, partitions, &keys)

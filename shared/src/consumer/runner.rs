@@ -149,6 +149,8 @@ async fn session(
     let mut linger_until: Option<tokio::time::Instant> = None;
     // A dead connection does not always end the stream: look at it now and then.
     let mut watchdog = tokio::time::interval(Duration::from_secs(2));
+    // Republished messages carry this user; an org's publisher is then in `x-ingest-user`.
+    let own_user = super::republish::broker_user(&ctx.amqp_url);
     loop {
         while running < settings.lanes && scheduler.has_runnable() {
             if !settings.linger.is_zero() && scheduler.queued() < settings.batch_size {
@@ -226,7 +228,7 @@ async fn session(
                     Some((_, Err(err))) => return Err(err.into()),
                     None => anyhow::bail!("the broker ended the consumer"),
                 };
-                scheduler.push(Item::admit(delivery, source, &spec.handlers, &settings, &ctx.health));
+                scheduler.push(Item::admit(delivery, source, &spec.handlers, &settings, &ctx.health, &own_user));
             }
         }
     }

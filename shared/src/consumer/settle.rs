@@ -51,11 +51,11 @@ pub(crate) async fn retry_later(shared: &Shared, item: &Item, error: &str) -> an
     let headers = Headers::from_table(item.delivery.properties.headers().as_ref())
         .int("x-attempt", i64::from(item.attempt) + 1)
         .text("x-last-error", &truncate(error));
-    let properties = item
-        .delivery
-        .properties
-        .clone()
-        .with_headers(headers.into_table());
+    let properties = super::republish::properties(
+        &item.delivery.properties,
+        headers,
+        &super::republish::broker_user(&shared.ctx.amqp_url),
+    );
     shared
         .channel
         .publish("", &retry_queue, &item.delivery.data, properties)
@@ -75,10 +75,11 @@ pub(crate) async fn dead_letter(shared: &Shared, item: &Item, reason: &str) -> a
         .text("x-original-routing-key", delivery.routing_key.as_str())
         .int("x-attempt", i64::from(item.attempt))
         .text("x-failed-at", &chrono::Utc::now().to_rfc3339());
-    let properties = delivery
-        .properties
-        .clone()
-        .with_headers(headers.into_table());
+    let properties = super::republish::properties(
+        &delivery.properties,
+        headers,
+        &super::republish::broker_user(&shared.ctx.amqp_url),
+    );
     shared
         .channel
         .publish(

@@ -74,6 +74,11 @@ pub fn layer(pool: DbPool) -> IdempotencyLayer {
 }
 
 async fn idempotent(State(pool): State<DbPool>, request: Request, next: Next) -> Response {
+    // Only creating requests are replayed; any other method goes on to the router (which
+    // answers 405 to one the route does not have), whatever its header says.
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
     let Some(raw_key) = request.headers().get(HEADER).cloned() else {
         return next.run(request).await;
     };

@@ -2,6 +2,7 @@
 //! names the offending field, API-key authentication, and the operational routes.
 
 mod auth;
+pub mod body_limit;
 pub mod idempotency;
 mod json;
 mod ops;

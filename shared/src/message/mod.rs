@@ -39,6 +39,11 @@ pub trait Message: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'st
         None
     }
 
+    /// Whether the routing key ends with the envelope's org id (`record.changed.v1.{org_id}`)
+    /// instead of an order bucket, so that a per-org queue (an org's change feed) can bind to
+    /// one org's messages.
+    const ROUTED_BY_ORG: bool = false;
+
     /// The routing key on the events exchange: `KIND.vVERSION`.
     fn routing_key() -> String {
         routing_key(Self::KIND, Self::VERSION)

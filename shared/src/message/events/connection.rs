@@ -163,3 +163,22 @@ impl Message for ConnectionDeactivatedV1 {
         rules::recipient("notify", &self.notify)
     }
 }
+
+/// An org chose a connection template for a connection, when inviting or by editing the
+/// connection: the sharing service makes the connection's published set exactly the template's.
+/// Addressed to the org that chose it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ConnectionTemplateChosenV1 {
+    pub connection_id: ConnectionId,
+    pub template_id: uuid::Uuid,
+}
+
+impl Message for ConnectionTemplateChosenV1 {
+    const KIND: &'static str = "connection.template_chosen";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "An organization chose a connection template for a connection, at invite time or by editing it.";
+
+    fn order_key(&self) -> Option<String> {
+        Some(self.connection_id.to_string())
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod connection;
 pub mod notification;
+pub mod record;
 pub mod sharing;
 pub mod sync;
 

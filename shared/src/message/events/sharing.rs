@@ -100,3 +100,52 @@ impl Message for RecordAcceptFailedV1 {
     const DESCRIPTION: &'static str =
         "Accepting a forwarded record failed, by hand or automatically.";
 }
+
+/// An org's definition of an object changed: a custom object or field was added, changed or
+/// removed. Carries the org's whole definition of the object (standard fields included), so a
+/// read model replaces what it had. Addressed to the org that owns the object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ObjectSchemaChangedV1 {
+    pub object: crate::crm::ObjectDef,
+    /// The custom object was deleted (its records go with it).
+    #[serde(default)]
+    pub deleted: bool,
+    /// Increases with every change of the org's schemas: a read model ignores an older one.
+    pub schema_version: i64,
+}
+
+impl Message for ObjectSchemaChangedV1 {
+    const KIND: &'static str = "sharing.object_schema_changed";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "An organization added, changed or deleted a custom object or custom field.";
+
+    fn order_key(&self) -> Option<String> {
+        Some(self.object.api_name.clone())
+    }
+}
+
+/// A connection template of an org was created, changed or deleted. Addressed to its org.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ConnectionTemplateChangedV1 {
+    pub template_id: uuid::Uuid,
+    pub name: String,
+    pub active: bool,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+impl Message for ConnectionTemplateChangedV1 {
+    const KIND: &'static str = "sharing.connection_template_changed";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str =
+        "An organization created, changed or deleted a connection template.";
+
+    fn validate(&self) -> Result<(), String> {
+        rules::text("name", &self.name, NAME_MAX)
+    }
+
+    fn order_key(&self) -> Option<String> {
+        Some(self.template_id.to_string())
+    }
+}

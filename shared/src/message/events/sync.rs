@@ -34,3 +34,51 @@ impl Message for SyncUpdateFailedV1 {
         rules::recipient("owner", &self.owner)
     }
 }
+
+/// Who made a change to a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangedBy {
+    /// The org itself: its own system over AMQP, its API over HTTP, a bulk import.
+    Org { source: ChangeSource },
+    /// A partner's update, written by the org's Connection User over a connection.
+    ConnectionUser { connection_id: ConnectionId },
+}
+
+/// How the org's own change came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeSource {
+    Amqp,
+    Http,
+    Bulk,
+}
+
+/// A record of the org changed. Published to the org's change feed (and the events exchange),
+/// once per change, whatever its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RecordChangedV1 {
+    pub object: String,
+    pub record_id: String,
+    /// The record's version after the change (1 when created, +1 per change).
+    pub version: i64,
+    /// The record was deleted; `fields` is empty.
+    #[serde(default)]
+    pub deleted: bool,
+    /// The fields that changed, with their new values (`null`: cleared).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub changed_by: ChangedBy,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl Message for RecordChangedV1 {
+    const KIND: &'static str = "record.changed";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A record of the org changed: what changed, the new version and who changed it. Published to the org's change feed.";
+    // `record.changed.v1.{org_id}`: the org's change-feed queue binds to its own org only.
+    const ROUTED_BY_ORG: bool = true;
+
+    fn order_key(&self) -> Option<String> {
+        Some(format!("{}/{}", self.object, self.record_id))
+    }
+}
