@@ -1,13 +1,28 @@
-//! The sharing service: published and subscribed objects and fields, field mappings, connection
-//! templates, forwarded records and their statuses.
+//! The sharing service: org object schemas, published and subscribed objects and fields, field
+//! mappings, connection templates, forwarded records and their statuses.
 //!
-//! Today it owns the `sharing` schema and runs with the shared runtime (health, readiness,
-//! metrics, graceful shutdown); its routes and consumers come with the sharing issues.
+//! It owns the `sharing` schema. It keeps a read model of connections from `connection.*`
+//! events, applies templates chosen for connections, and publishes `sharing.*` events
+//! (schema changes, publication changes, template changes) through the outbox.
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
+use shared::consumer::{ConsumerSpec, Handlers};
+use shared::message::events::connection::{
+    ConnectionDeactivatedV1, ConnectionTemplateChosenV1, InvitationAcceptedV1,
+    InvitationCancelledV1, InvitationDeclinedV1, InvitationResentV1, InvitationSentV1,
+};
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
+
+pub mod config;
+pub mod connections;
+pub mod objects;
+pub mod publications;
+pub mod routes;
+pub mod schema;
+pub mod subscriptions;
+pub mod templates;
 
 pub const NAME: &str = "sharing";
 
@@ -27,14 +42,41 @@ impl Config {
     }
 }
 
-pub fn parts(_platform: &Platform, _config: &Config) -> ServiceParts {
+pub fn parts(platform: &Platform, _config: &Config) -> ServiceParts {
     ServiceParts {
         name: NAME,
-        router: axum::Router::new(),
-        consumers: Vec::new(),
+        router: routes::router(routes::AppState::new(platform))
+            .merge(config::routes::router(platform.pool.clone())),
+        consumers: consumers(),
         workers: Vec::new(),
-        publishes: false,
+        publishes: true,
     }
+}
+
+/// The service's consumers: `connections` keeps the read model of connections; `templates`
+/// applies a template chosen for a connection.
+pub fn consumers() -> Vec<ConsumerSpec> {
+    let track = || connections::TrackConnections;
+    vec![
+        ConsumerSpec {
+            service: NAME,
+            name: "connections",
+            handlers: Handlers::new()
+                .on::<InvitationSentV1, _>(track())
+                .on::<InvitationResentV1, _>(track())
+                .on::<InvitationAcceptedV1, _>(track())
+                .on::<InvitationDeclinedV1, _>(track())
+                .on::<InvitationCancelledV1, _>(track())
+                .on::<ConnectionDeactivatedV1, _>(track()),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "templates",
+            handlers: Handlers::new().on_ordered::<ConnectionTemplateChosenV1, _>(
+                templates::chosen::ApplyChosenTemplate,
+            ),
+        },
+    ]
 }
 
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {

@@ -1,0 +1,147 @@
+//! Reading a configuration document from YAML or JSON, naming the element at fault by its key
+//! (`objects[Invoice__c].fields[Amount__c]`) rather than by its position.
+
+use super::document::ConfigDocument;
+use super::problems::{ImportError, Problem};
+use serde_json::Value;
+
+/// The document's syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Parses `bytes` as a document. Bad syntax is [`ImportError::Syntax`]; a value of the wrong
+/// shape is [`ImportError::Invalid`] with its path.
+pub fn parse(bytes: &[u8], format: Format) -> Result<ConfigDocument, ImportError> {
+    let value: Value = match format {
+        Format::Json => {
+            serde_json::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?
+        }
+        Format::Yaml => {
+            serde_yaml::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?
+        }
+    };
+    if !value.is_object() {
+        return Err(ImportError::Syntax(
+            "the document must be a mapping with `version: 1`".to_string(),
+        ));
+    }
+    serde_path_to_error::deserialize(&value).map_err(|err| {
+        let path = named_path(&value, err.path());
+        let message = err.into_inner().to_string();
+        ImportError::Invalid(vec![Problem::new(path, message)])
+    })
+}
+
+/// The serde path with each list index replaced by the element's key when it has one.
+fn named_path(root: &Value, path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    let mut at = Some(root);
+    for segment in path.iter() {
+        match segment {
+            Segment::Map { key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+                at = at.and_then(|v| v.get(key.as_str()));
+            }
+            Segment::Seq { index } => {
+                let element = at.and_then(|v| v.get(*index));
+                out.push('[');
+                out.push_str(
+                    &element
+                        .and_then(element_key)
+                        .unwrap_or_else(|| index.to_string()),
+                );
+                out.push(']');
+                at = element;
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    if out.is_empty() {
+        "document".to_string()
+    } else {
+        out
+    }
+}
+
+/// What names a list element in paths: its API name, name, object, field or partner.
+pub(crate) fn element_key(element: &Value) -> Option<String> {
+    [
+        "api_name",
+        "name",
+        "object",
+        "field",
+        "partner_name",
+        "partner_org_id",
+    ]
+    .iter()
+    .find_map(|k| element.get(*k).and_then(Value::as_str))
+    .filter(|s| !s.is_empty())
+    .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_field_type_is_named_by_object_and_field() {
+        let yaml = br#"
+version: 1
+objects:
+  - api_name: Invoice__c
+    label: Invoice
+    fields:
+      - api_name: Amount__c
+        label: Amount
+        type: money
+"#;
+        let Err(ImportError::Invalid(problems)) = parse(yaml, Format::Yaml) else {
+            panic!("invalid");
+        };
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .path
+                .starts_with("objects[Invoice__c].fields[Amount__c]"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn json_and_yaml_read_the_same_document() {
+        let json = br#"{"version": 1, "templates": [{"name": "T", "active": true}]}"#;
+        let yaml = b"version: 1\ntemplates:\n  - name: T\n    active: true\n";
+        assert_eq!(
+            parse(json, Format::Json).expect("json"),
+            parse(yaml, Format::Yaml).expect("yaml")
+        );
+    }
+
+    #[test]
+    fn bad_syntax_is_a_syntax_error() {
+        assert!(matches!(
+            parse(b"version: [", Format::Yaml),
+            Err(ImportError::Syntax(_))
+        ));
+        assert!(matches!(
+            parse(b"[]", Format::Json),
+            Err(ImportError::Syntax(_))
+        ));
+    }
+}

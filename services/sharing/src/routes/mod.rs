@@ -1,0 +1,125 @@
+//! The sharing service's HTTP routes: object schemas, publications, connection templates.
+
+mod errors;
+mod objects;
+mod publications;
+pub mod subscriptions;
+mod templates;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post, put};
+use shared::db::DbPool;
+use shared::service::Platform;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+}
+
+impl AppState {
+    pub fn new(platform: &Platform) -> Self {
+        Self {
+            pool: platform.pool.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for DbPool {
+    fn from_ref(state: &AppState) -> Self {
+        state.pool.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/objects", get(objects::list).post(objects::create))
+        .route(
+            "/v1/objects/{api_name}",
+            get(objects::get).delete(objects::delete),
+        )
+        .route("/v1/objects/{api_name}/fields", post(objects::add_field))
+        .route(
+            "/v1/objects/{api_name}/fields/{field}",
+            axum::routing::patch(objects::change_field).delete(objects::delete_field),
+        )
+        .route(
+            "/v1/connections/{id}/publications",
+            get(publications::list).put(publications::put_all),
+        )
+        .route(
+            "/v1/connections/{id}/publications/{object}",
+            put(publications::put_one).delete(publications::delete_one),
+        )
+        .route(
+            "/v1/connection-templates",
+            get(templates::list).post(templates::create),
+        )
+        .route(
+            "/v1/connection-templates/{id}",
+            get(templates::get)
+                .put(templates::replace)
+                .delete(templates::delete),
+        )
+        .route(
+            "/v1/connection-templates/{id}/apply",
+            post(templates::apply),
+        )
+        .merge(subscriptions::routes())
+        .with_state(state)
+}
+
+/// The service's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        objects::list,
+        objects::get,
+        objects::create,
+        objects::delete,
+        objects::add_field,
+        objects::change_field,
+        objects::delete_field,
+        publications::list,
+        publications::put_one,
+        publications::put_all,
+        publications::delete_one,
+        templates::list,
+        templates::get,
+        templates::create,
+        templates::replace,
+        templates::delete,
+        templates::apply,
+    ),
+    components(schemas(
+        shared::crm::ObjectDef,
+        shared::crm::FieldDef,
+        shared::crm::FieldType,
+        objects::ObjectList,
+        crate::objects::changes::NewObject,
+        crate::objects::changes::FieldChange,
+        crate::publications::resolve::ObjectToPublish,
+        crate::publications::view::PublicationsView,
+        crate::publications::view::PublishedObjectView,
+        crate::publications::change::PublicationChange,
+        crate::publications::change::ObjectChange,
+        crate::templates::apply::TemplateApplication,
+        publications::PublicationsPage,
+        publications::PublishObject,
+        publications::PublishAll,
+        publications::PublicationResult,
+        crate::templates::store::Template,
+        crate::templates::store::TemplateRequest,
+        templates::TemplateList,
+        templates::ApplyRequest,
+        templates::ApplyOutcome,
+        templates::ApplyResponse,
+        shared::http::Problem,
+    )),
+    tags(
+        (name = "objects", description = "Your organization's object schemas: standard objects, custom objects and fields"),
+        (name = "publications", description = "What each side publishes to a connection"),
+        (name = "connection templates", description = "Published sets to apply to connections"),
+    )
+)]
+pub struct ApiDoc;
