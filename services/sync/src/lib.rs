@@ -1,12 +1,26 @@
-//! The sync service: applies subscribed-field updates between partners' copies of records, in
-//! order, with retries on the shared schedule and dead letters for what cannot be applied.
+//! The sync service: owns records. Its record store keeps every org's records with a version
+//! and per-field stamps; records come in three ways (the AMQP ingest exchange, HTTP, bulk
+//! NDJSON), all through one write path; every change goes to the org's change feed.
 //!
-//! Today it owns the `sync` schema and runs with the shared runtime (health, readiness,
-//! metrics, graceful shutdown); its routes and consumers come with the sync issues.
+//! It owns the `sync` schema: records, the read model of org schemas (from sharing's
+//! `ObjectSchemaChangedV1`), and the org broker users.
+
+pub mod broker_users;
+pub mod feed;
+pub mod ingest;
+pub mod routes;
+pub mod schema;
+pub mod schemas;
+pub mod store;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
+use shared::consumer::{ConsumerSpec, Handlers};
+use shared::hlc::Clock;
+use shared::message::events::record::{RecordDeleteV1, RecordUpsertV1};
+use shared::message::events::sharing::ObjectSchemaChangedV1;
 use shared::service::{Platform, ServiceParts};
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub const NAME: &str = "sync";
@@ -27,14 +41,51 @@ impl Config {
     }
 }
 
-pub fn parts(_platform: &Platform, _config: &Config) -> ServiceParts {
+pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
+    let clock = Arc::new(Clock::new());
     ServiceParts {
         name: NAME,
-        router: axum::Router::new(),
-        consumers: Vec::new(),
-        workers: Vec::new(),
-        publishes: false,
+        router: routes::router(routes::AppState {
+            pool: platform.pool.clone(),
+            clock: clock.clone(),
+        }),
+        consumers: consumers_with(clock),
+        workers: vec![feed::at_start(
+            platform.pool.clone(),
+            config.common.amqp_url.expose().to_string(),
+            platform.topology.clone(),
+        )],
+        publishes: true,
     }
+}
+
+/// The service's consumers: `schemas` keeps the read model of org schemas; `ingest` takes
+/// the records orgs' own systems publish to the ingest exchange.
+pub fn consumers() -> Vec<ConsumerSpec> {
+    consumers_with(Arc::new(Clock::new()))
+}
+
+fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
+    let ingest = ingest::Ingest {
+        clock,
+        directory: Arc::default(),
+    };
+    vec![
+        ConsumerSpec {
+            service: NAME,
+            name: "schemas",
+            handlers: Handlers::new().on_ordered::<ObjectSchemaChangedV1, _>(schemas::KeepSchema),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "ingest",
+            // One queue with a single active consumer: per-record order holds across
+            // replicas (one takes the queue, others stand by); lanes by record key inside it.
+            handlers: Handlers::new()
+                .on_ingest::<RecordUpsertV1, _>(ingest.clone())
+                .on_ingest::<RecordDeleteV1, _>(ingest),
+        },
+    ]
 }
 
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {

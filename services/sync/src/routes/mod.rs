@@ -1,0 +1,64 @@
+//! The sync service's HTTP routes: `/v1/records...`.
+
+mod bulk;
+mod records;
+
+use axum::Router;
+use axum::routing::{get, post};
+use shared::db::DbPool;
+use shared::hlc::Clock;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub clock: Arc<Clock>,
+}
+
+impl axum::extract::FromRef<AppState> for DbPool {
+    fn from_ref(state: &AppState) -> Self {
+        state.pool.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/v1/records/{object}",
+            post(records::create).get(records::list),
+        )
+        .route("/v1/records/{object}/bulk", post(bulk::bulk_upsert))
+        .route(
+            "/v1/records/{object}/{id}",
+            get(records::get_one)
+                .patch(records::update)
+                .put(records::upsert)
+                .delete(records::delete),
+        )
+        .with_state(state)
+}
+
+/// The service's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        records::create,
+        records::list,
+        records::get_one,
+        records::update,
+        records::upsert,
+        records::delete,
+        bulk::bulk_upsert,
+    ),
+    components(schemas(
+        records::RecordView,
+        records::RecordPage,
+        records::NewRecord,
+        records::RecordChange,
+        crate::store::bulk::BulkSummary,
+        crate::store::bulk::BulkFailure,
+        shared::http::Problem,
+    )),
+    tags((name = "records", description = "Your org's records: the record store sync keeps"))
+)]
+pub struct ApiDoc;
