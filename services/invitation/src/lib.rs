@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod org_users;
 pub mod routes;
 pub mod schema;
+pub mod templates;
 pub mod token;
 
 pub use config::Config;
@@ -20,7 +21,9 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use history_events::RecordInHistory;
 use shared::consumer::{ConsumerSpec, Handlers};
 use shared::message::events::notification::{EmailFailedV1, EmailSentV1};
-use shared::message::events::sharing::{PublicationsChangedV1, RecordAcceptFailedV1};
+use shared::message::events::sharing::{
+    ConnectionTemplateChangedV1, PublicationsChangedV1, RecordAcceptFailedV1,
+};
 use shared::message::events::sync::SyncUpdateFailedV1;
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
@@ -42,18 +45,27 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
 }
 
 /// The service's consumers: `history` writes other services' events into connection histories
-/// (emails sent or failed, published fields changed, record accept and update failures).
+/// (emails sent or failed, published fields changed, record accept and update failures);
+/// `templates` keeps the read model of the sharing service's connection templates.
 pub fn consumers() -> Vec<ConsumerSpec> {
-    vec![ConsumerSpec {
-        service: NAME,
-        name: "history",
-        handlers: Handlers::new()
-            .on::<EmailSentV1, _>(RecordInHistory)
-            .on::<EmailFailedV1, _>(RecordInHistory)
-            .on::<PublicationsChangedV1, _>(RecordInHistory)
-            .on::<RecordAcceptFailedV1, _>(RecordInHistory)
-            .on::<SyncUpdateFailedV1, _>(RecordInHistory),
-    }]
+    vec![
+        ConsumerSpec {
+            service: NAME,
+            name: "templates",
+            handlers: Handlers::new()
+                .on_ordered::<ConnectionTemplateChangedV1, _>(templates::TrackTemplate),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "history",
+            handlers: Handlers::new()
+                .on::<EmailSentV1, _>(RecordInHistory)
+                .on::<EmailFailedV1, _>(RecordInHistory)
+                .on::<PublicationsChangedV1, _>(RecordInHistory)
+                .on::<RecordAcceptFailedV1, _>(RecordInHistory)
+                .on::<SyncUpdateFailedV1, _>(RecordInHistory),
+        },
+    ]
 }
 
 /// Runs the service alone until `shutdown`.

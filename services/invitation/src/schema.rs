@@ -42,12 +42,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Read model of the sharing service's connection templates (empty until it has some).
+    /// Read model of the sharing service's connection templates (from its events).
     invitation.connection_templates (id) {
         id -> Uuid,
         org_id -> Uuid,
         name -> Text,
         updated_at -> Timestamptz,
+        active -> Bool,
+        changed_at -> Timestamptz,
     }
 }
 

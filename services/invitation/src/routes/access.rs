@@ -98,9 +98,8 @@ pub(crate) async fn recipient(
     Ok(found.map(|(name, email)| Recipient { name, email }))
 }
 
-/// Checks that `template`, named in the request field `field`, is a connection template of
-/// `org`. The templates are a read model of the sharing service's; until it publishes any, the
-/// table is empty and every id is refused.
+/// Checks that `template`, named in the request field `field`, is an active connection template
+/// of `org` (the read model of the sharing service's templates, see [`crate::templates`]).
 pub(crate) async fn check_template(
     conn: &mut AsyncPgConnection,
     org: OrgId,
@@ -113,6 +112,7 @@ pub(crate) async fn check_template(
     let found: i64 = connection_templates::table
         .filter(connection_templates::id.eq(template))
         .filter(connection_templates::org_id.eq(org.as_uuid()))
+        .filter(connection_templates::active)
         .count()
         .get_result(conn)
         .await?;
@@ -121,7 +121,7 @@ pub(crate) async fn check_template(
     } else {
         Err(ApiError::invalid_field(
             field,
-            "is not a connection template of your organization",
+            "is not an active connection template of your organization",
         ))
     }
 }

@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::access::{check_owner, check_template, locked_connection};
+use crate::NAME;
 use crate::connection::{ConnectionRow, ConnectionView, Contact, Status};
 use crate::history::{self, Kind, NewEntry};
 use crate::lifecycle::Side;
@@ -16,7 +17,10 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::http::{ApiError, Auth, ValidJson, require_scope};
 use shared::identity::Scope;
-use shared::validate;
+use shared::ids::ConnectionId;
+use shared::message::Envelope;
+use shared::message::events::connection::ConnectionTemplateChosenV1;
+use shared::{outbox, validate};
 use uuid::Uuid;
 
 /// The fields to change; absent fields stay as they are.
@@ -32,6 +36,8 @@ pub struct EditRequest {
     pub contact: Option<Contact>,
     /// Your side's connection owner: an active user of your org.
     pub owner_user_id: Option<Uuid>,
+    /// An active connection template of your org (inviting org only); naming one applies it,
+    /// even when it is already the connection's.
     pub template_id: Option<Uuid>,
 }
 
@@ -148,6 +154,15 @@ pub async fn edit(
                     "Connection template changed".to_string(),
                     json!({ "from": row.template_id, "to": new }),
                 ));
+            }
+            if let Some(template_id) = request.template_id {
+                // Naming a template applies it, even the one already chosen: the sharing service
+                // makes the published set exactly the template's again.
+                let chosen = ConnectionTemplateChosenV1 {
+                    connection_id: ConnectionId(row.id),
+                    template_id,
+                };
+                outbox::enqueue(conn, NAME, &Envelope::new(org, chosen)).await?;
             }
             if changes.is_empty() {
                 return Ok((row, side));

@@ -18,7 +18,7 @@ use shared::http::{ApiError, Auth, Problem, ValidJson, idempotency, require_scop
 use shared::identity::Scope;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
-use shared::message::events::connection::InvitationSentV1;
+use shared::message::events::connection::{ConnectionTemplateChosenV1, InvitationSentV1};
 use shared::{outbox, validate};
 use uuid::Uuid;
 
@@ -38,8 +38,8 @@ pub struct InviteRequest {
     /// The user of your org who manages the connection and receives its notifications
     /// (required; must be an active user of your org).
     pub owner_user_id: Uuid,
-    /// The connection template to apply, if any: one of your org's. None exist yet (connection
-    /// templates will come with the sharing service), so any id is refused with 422.
+    /// The connection template to apply, if any: an active template of your org (else 422).
+    /// The sharing service applies it: the connection's published objects become the template's.
     pub template_id: Option<Uuid>,
 }
 
@@ -117,6 +117,7 @@ pub struct BulkInviteRequest {
     #[schema(min_items = 1, max_items = 100)]
     pub contacts: Vec<Contact>,
     pub owner_user_id: Uuid,
+    /// An active connection template of your org, applied to every connection created.
     pub template_id: Option<Uuid>,
 }
 
@@ -288,5 +289,17 @@ async fn create(
         },
     );
     outbox::enqueue(conn, NAME, &event).await?;
+    if let Some(template_id) = invitation.template_id {
+        // The sharing service applies the template (same transaction: chosen only if created).
+        let chosen = Envelope::caused_by(
+            invitation.org_id,
+            ConnectionTemplateChosenV1 {
+                connection_id,
+                template_id,
+            },
+            &event.head(),
+        );
+        outbox::enqueue(conn, NAME, &chosen).await?;
+    }
     Ok(row)
 }

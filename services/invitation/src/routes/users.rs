@@ -140,6 +140,7 @@ pub enum ScopeName {
     Accept,
     Read,
     Admin,
+    WriteRecords,
 }
 
 /// A new API key: `key` is shown this once; only its hash is kept.

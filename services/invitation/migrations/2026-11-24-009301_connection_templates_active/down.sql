@@ -1,0 +1,1 @@
+ALTER TABLE invitation.connection_templates DROP COLUMN changed_at, DROP COLUMN active;
