@@ -113,6 +113,7 @@ pub fn document() -> anyhow::Result<Value> {
             }),
         );
     }
+    crate::asyncapi_records::add(&topology, &mut channels, &mut operations, &mut components);
     Ok(json!({
         "asyncapi": "3.0.0",
         "info": {

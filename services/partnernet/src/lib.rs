@@ -3,6 +3,9 @@
 
 pub mod asyncapi;
 
+mod asyncapi_records;
+pub mod config_cli;
+
 pub mod openapi;
 
 mod openapi_errors;
@@ -10,6 +13,10 @@ mod openapi_errors;
 mod openapi_schemas;
 
 pub mod database_url;
+
+pub mod broker_users;
+
+pub mod records;
 
 use diesel_migrations::EmbeddedMigrations;
 use shared::amqp::{ConsumerQueues, Topology, declare_all};
@@ -74,6 +81,8 @@ pub fn all_parts(platform: &Platform, config: &AllConfig) -> anyhow::Result<Vec<
 pub fn all_consumers(config: &AllConfig) -> anyhow::Result<Vec<shared::consumer::ConsumerSpec>> {
     let mut consumers = invitation::consumers();
     consumers.extend(notification::consumers(&config.notification));
+    consumers.extend(sharing::consumers());
+    consumers.extend(sync::consumers());
     Ok(consumers)
 }
 
@@ -81,6 +90,8 @@ pub fn all_consumers(config: &AllConfig) -> anyhow::Result<Vec<shared::consumer:
 pub fn all_consumer_queues(config: &AllConfig) -> anyhow::Result<Vec<ConsumerQueues>> {
     Ok(all_consumers(config)?
         .iter()
+        // Ingest consumers are bound to the ingest exchange: see `declare_topology`.
+        .filter(|spec| spec.handlers.source() == shared::consumer::Source::Events)
         .map(|spec| ConsumerQueues {
             service: spec.service.to_string(),
             consumer: spec.name.to_string(),
@@ -100,7 +111,31 @@ pub async fn declare_topology(config: &AllConfig) -> anyhow::Result<()> {
         &topology,
         &all_consumer_queues(config)?,
     )
-    .await
+    .await?;
+    declare_ingest_consumers(common.amqp_url.expose(), &topology, config).await
+}
+
+/// The work queues of the ingest exchange's consumers, so that records an org publishes
+/// before sync first runs wait for it.
+async fn declare_ingest_consumers(
+    amqp_url: &str,
+    topology: &Topology,
+    config: &AllConfig,
+) -> anyhow::Result<()> {
+    let connection = shared::amqp::connect(amqp_url, "partnernet topology").await?;
+    let result = async {
+        let channel = shared::amqp::timed("opening a channel", connection.create_channel()).await?;
+        for spec in all_consumers(config)?
+            .iter()
+            .filter(|spec| spec.handlers.source() == shared::consumer::Source::Ingest)
+        {
+            shared::consumer::declare(&channel, topology, spec).await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = shared::amqp::timed("closing", connection.close(200, "declared".into())).await;
+    result
 }
 
 /// Runs all four services in one process, on one port, until `shutdown`.

@@ -55,17 +55,63 @@ enum Command {
         #[command(subcommand)]
         command: DeadLetterCommand,
     },
+    /// An org's records: import a file, publish one as the org's system would.
+    Records {
+        #[command(subcommand)]
+        command: RecordsCommand,
+    },
     /// Exit 0 if the URL answers 2xx (container health checks).
     Probe { url: String },
+    /// An org's configuration as code: object schemas, templates, publications, subscriptions.
+    Config {
+        #[command(subcommand)]
+        command: partnernet::config_cli::ConfigCommand,
+    },
 }
 
 #[derive(Subcommand)]
 enum OrgCommand {
-    /// Create an org with its Connection User and an API key holding every scope (admin too).
-    /// Prints the key once; only its hash is stored.
+    /// Create an org with its Connection User, an API key holding every scope (admin too) and
+    /// its own RabbitMQ user (to publish records and read its change feed; made through the
+    /// management API: RABBITMQ_MANAGEMENT_URL, RABBITMQ_ADMIN_USER, RABBITMQ_ADMIN_PASSWORD).
+    /// Prints the key and the broker password once; neither is stored by PartnerNet.
     Create {
         #[arg(long)]
         name: String,
+    },
+    /// Give the org's RabbitMQ user a new password (creating the user if it has none). Prints
+    /// it once.
+    RotateBrokerPassword {
+        #[arg(long)]
+        org: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Create or update the org's records from a CSV file (a header row with a `record_id`
+    /// column and one column per field) or an NDJSON file (`{"record_id", "fields"}` per line).
+    /// Shows progress on stderr and prints a summary; a bad row does not stop the others.
+    Import {
+        #[arg(long)]
+        org: uuid::Uuid,
+        /// The object's API name; by default the file's name (`Account.csv`).
+        #[arg(long)]
+        object: Option<String>,
+        file: std::path::PathBuf,
+    },
+    /// Publish `record.upsert.v1` to the ingest exchange as the org's broker user (the user
+    /// and password `partnernet org create` printed). Fields as `Name=value` (`Name=` clears).
+    Publish {
+        #[arg(long)]
+        org: uuid::Uuid,
+        #[arg(long)]
+        user: String,
+        #[arg(long, env = "PARTNERNET_BROKER_PASSWORD", hide_env_values = true)]
+        password: String,
+        object: String,
+        record_id: String,
+        fields: Vec<String>,
     },
 }
 
@@ -77,7 +123,7 @@ enum KeyCommand {
         org: uuid::Uuid,
         #[arg(long)]
         name: String,
-        /// Comma-separated: manage_connections, forward, accept, read, admin.
+        /// Comma-separated: manage_connections, forward, accept, read, admin, write_records.
         #[arg(long, value_delimiter = ',', default_value = "read")]
         scopes: Vec<String>,
     },
@@ -159,8 +205,22 @@ fn document(command: &Command) -> Option<anyhow::Result<String>> {
     match command {
         Command::Openapi => Some(openapi::render()),
         Command::Asyncapi => Some(asyncapi::render()),
+        Command::Config {
+            command: partnernet::config_cli::ConfigCommand::Schema,
+        } => Some(partnernet::config_cli::schema()),
         _ => None,
     }
+}
+
+fn print_broker_user(
+    user: &partnernet::broker_users::OrgBrokerUser,
+    topology: &shared::amqp::Topology,
+) {
+    println!("broker_user:     {}", user.username);
+    println!("broker_password: {}", user.password);
+    println!("ingest_exchange: {}", topology.ingest_exchange());
+    println!("change_feed:     {}", user.change_feed);
+    println!("Keep the broker password now: only the broker stores it.");
 }
 
 #[tokio::main]
@@ -202,6 +262,37 @@ async fn main() -> anyhow::Result<()> {
             println!("org_id:  {}", org.org_id);
             println!("api_key: {}", org.api_key);
             println!("Keep the key now: it is not stored and cannot be shown again.");
+            let topology = shared::amqp::Topology::new(&common.queue_prefix, common.retry.clone());
+            let user = partnernet::broker_users::ensure(
+                &partnernet::broker_users::Management::from_env(),
+                &mut conn,
+                common.amqp_url.expose(),
+                &topology,
+                org.org_id,
+            )
+            .await
+            .context("creating the org's broker user (the org exists: run `partnernet org rotate-broker-password --org <org_id>` to try again)")?;
+            print_broker_user(&user, &topology);
+        }
+        Command::Org {
+            command: OrgCommand::RotateBrokerPassword { org },
+        } => {
+            let org = shared::ids::OrgId(org);
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
+            shared::identity::org_name(&mut conn, org)
+                .await?
+                .with_context(|| format!("no org {org}"))?;
+            let topology = shared::amqp::Topology::new(&common.queue_prefix, common.retry.clone());
+            let user = partnernet::broker_users::ensure(
+                &partnernet::broker_users::Management::from_env(),
+                &mut conn,
+                common.amqp_url.expose(),
+                &topology,
+                org,
+            )
+            .await?;
+            print_broker_user(&user, &topology);
         }
         Command::User {
             command: UserCommand::Create { org, name, email },
@@ -297,6 +388,53 @@ async fn main() -> anyhow::Result<()> {
                     println!("{n} message(s) replayed");
                 }
             }
+        }
+        Command::Config { command } => {
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let mut conn = pool.get().await.context("connecting to PostgreSQL")?;
+            partnernet::config_cli::run(&mut conn, command).await?;
+        }
+        Command::Records {
+            command: RecordsCommand::Import { org, object, file },
+        } => {
+            let object = partnernet::records::object_of(&file, object.as_deref())?;
+            let summary = partnernet::records::import(
+                common.database_url.expose(),
+                shared::ids::OrgId(org),
+                &object,
+                &file,
+            )
+            .await?;
+            partnernet::records::print_summary(&summary);
+        }
+        Command::Records {
+            command:
+                RecordsCommand::Publish {
+                    org,
+                    user,
+                    password,
+                    object,
+                    record_id,
+                    fields,
+                },
+        } => {
+            let topology = shared::amqp::Topology::new(&common.queue_prefix, common.retry.clone());
+            let record = shared::message::events::record::RecordUpsertV1 {
+                object,
+                record_id,
+                fields: partnernet::records::fields_of(&fields)?,
+                private: None,
+            };
+            let envelope = partnernet::records::publish(
+                common.amqp_url.expose(),
+                &topology,
+                shared::ids::OrgId(org),
+                &user,
+                &password,
+                record,
+            )
+            .await?;
+            println!("published: message_id {}", envelope.message_id);
         }
         Command::Probe { url } => {
             let response = reqwest::Client::new()

@@ -6,6 +6,10 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = invitation::routes::ApiDoc::openapi();
     doc.merge(notification::routes::ApiDoc::openapi());
+    doc.merge(sharing::routes::ApiDoc::openapi());
+    doc.merge(sharing::routes::subscriptions::ApiDoc::openapi());
+    doc.merge(sharing::config::routes::ApiDoc::openapi());
+    doc.merge(sync::routes::ApiDoc::openapi());
     doc.info.title = "PartnerNet".to_string();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     doc.info.description = Some(

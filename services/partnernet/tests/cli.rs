@@ -51,10 +51,13 @@ async fn org_create_prints_its_id_and_key_on_stdout_and_its_logs_on_stderr() {
     let database = shared::testing::TestDatabase::create(partnernet::all_migrations())
         .await
         .expect("test database");
+    let prefix = shared::testing::unique_prefix();
     let output = partnernet(
         &["org", "create", "--name", "Acme Corp"],
         &[
             ("DATABASE_URL", &database.url),
+            ("AMQP_URL", &shared::testing::amqp_url()),
+            ("QUEUE_PREFIX", &prefix),
             ("RUST_LOG", "debug"),
             ("LOG_FORMAT", "text"),
         ],
@@ -66,7 +69,21 @@ async fn org_create_prints_its_id_and_key_on_stdout_and_its_logs_on_stderr() {
         "no colour codes on stdout: {printed:?}"
     );
     let lines: Vec<&str> = printed.lines().collect();
-    assert_eq!(lines.len(), 3, "only the command's own lines: {printed:?}");
+    // The org, its key, and its broker user with its exchange and change feed.
+    assert_eq!(lines.len(), 8, "only the command's own lines: {printed:?}");
+    let value_of = |label: &str| {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(label))
+            .map(|value| value.trim().to_string())
+            .unwrap_or_else(|| panic!("a {label} line in {printed:?}"))
+    };
+    let broker_password = value_of("broker_password:");
+    remove_broker_user(&value_of("broker_user:"), &value_of("change_feed:")).await;
+    assert!(
+        !stderr(&output).contains(&broker_password),
+        "the broker password never appears in the logs"
+    );
     let org_id = lines[0]
         .strip_prefix("org_id:")
         .expect("org_id line")
@@ -98,7 +115,17 @@ async fn migrate_creates_the_database_when_it_does_not_exist_yet() {
         .expect("the admin URL names a database");
     let url = format!("{server}/{name}");
 
-    let output = partnernet(&["migrate"], &[("DATABASE_URL", &url)]);
+    // The topology goes under a prefix of the test's own, never the deployment's `partnernet`.
+    let prefix = shared::testing::unique_prefix();
+    let output = partnernet(
+        &["migrate"],
+        &[
+            ("DATABASE_URL", &url),
+            ("AMQP_URL", &shared::testing::amqp_url()),
+            ("QUEUE_PREFIX", &prefix),
+        ],
+    );
+    remove_queues_with_prefix(&prefix).await;
     let migrated = async {
         let mut conn = AsyncPgConnection::establish(&url).await?;
         let row: Present =
@@ -167,5 +194,50 @@ fn org_arguments_must_be_uuids_everywhere() {
             stderr(&output)
         );
         assert!(stderr(&output).contains("--org"), "{args:?}");
+    }
+}
+
+/// The broker's management API and its administrator, as the CLI finds them.
+fn management() -> (String, String, String) {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    (
+        var("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"),
+        var("RABBITMQ_ADMIN_USER", "guest"),
+        var("RABBITMQ_ADMIN_PASSWORD", "guest"),
+    )
+}
+
+async fn management_delete(path: &str) {
+    let (api, admin, password) = management();
+    let _ = reqwest::Client::new()
+        .delete(format!("{api}/api/{path}"))
+        .basic_auth(&admin, Some(&password))
+        .send()
+        .await;
+}
+
+/// Deletes the broker user and change-feed queue `org create` made on the shared broker.
+async fn remove_broker_user(user: &str, feed: &str) {
+    management_delete(&format!("users/{user}")).await;
+    management_delete(&format!("queues/%2F/{feed}")).await;
+}
+
+/// Deletes every queue `migrate` declared under the test's prefix.
+async fn remove_queues_with_prefix(prefix: &str) {
+    let (api, admin, password) = management();
+    let Ok(response) = reqwest::Client::new()
+        .get(format!("{api}/api/queues/%2F?columns=name"))
+        .basic_auth(&admin, Some(&password))
+        .send()
+        .await
+    else {
+        return;
+    };
+    let queues: Vec<serde_json::Value> = response.json().await.unwrap_or_default();
+    let own = format!("{prefix}.");
+    for name in queues.iter().filter_map(|q| q["name"].as_str()) {
+        if name.starts_with(&own) {
+            management_delete(&format!("queues/%2F/{name}")).await;
+        }
     }
 }
