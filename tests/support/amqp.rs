@@ -119,23 +119,49 @@ impl ChaosVhost {
 
 /// Deletes the app's exchange and every queue it declared, so test runs leave nothing behind.
 pub async fn delete_app_topology(app: &TestApp) {
-    let Ok(connection) = connect(app.amqp_url(), "test clean-up").await else {
+    let (queues, exchanges) = app_topology_names(app);
+    delete_topology(app.amqp_url(), &queues, &exchanges).await;
+}
+
+/// Every queue and exchange an app may have declared: work and retry queues of every consumer
+/// (the test probes' too), each service's dead letters, the unrouted queue, the exchanges.
+pub fn app_topology_names(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    let topology = app.topology();
+    let mut queues = app_queues(app);
+    let mut services = vec![
+        "invitation",
+        "notification",
+        "sharing",
+        "sync",
+        crate::probe::SERVICE,
+        "eventprobe",
+        crate::steps::SERVICE,
+    ];
+    for spec in partnernet::all_consumers(&app.config).unwrap_or_default() {
+        if !services.contains(&spec.service) {
+            services.push(spec.service);
+        }
+    }
+    for service in services {
+        queues.push(topology.dead_letter_queue(service));
+    }
+    queues.push(topology.unrouted());
+    let exchanges = vec![
+        topology.changes_exchange(),
+        topology.ingest_exchange(),
+        topology.events_exchange(),
+        topology.unrouted(),
+    ];
+    (queues, exchanges)
+}
+
+pub async fn delete_topology(amqp_url: &str, queues: &[String], exchanges: &[String]) {
+    let Ok(connection) = connect(amqp_url, "test clean-up").await else {
         return;
     };
     let Ok(channel) = timed("channel", connection.create_channel()).await else {
         return;
     };
-    let topology = app.topology();
-    let mut queues = app_queues(app);
-    for service in [
-        "invitation",
-        "notification",
-        crate::probe::SERVICE,
-        "eventprobe",
-    ] {
-        queues.push(topology.dead_letter_queue(service));
-    }
-    queues.push(topology.unrouted());
     for queue in queues {
         let _ = timed(
             "deleting a queue",
@@ -143,7 +169,7 @@ pub async fn delete_app_topology(app: &TestApp) {
         )
         .await;
     }
-    for exchange in [topology.events_exchange(), topology.unrouted()] {
+    for exchange in exchanges {
         let _ = timed(
             "deleting an exchange",
             channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()),
@@ -151,6 +177,24 @@ pub async fn delete_app_topology(app: &TestApp) {
         .await;
     }
     let _ = connection.close(200, "clean".into()).await;
+}
+
+/// Deletes the app's queues from a thread of its own, so it can run in `Drop` (a failed test
+/// unwinds inside the test's runtime). Quorum queues hold file handles on the broker: every
+/// leaked set brings a broker with the default 1024 open files closer to refusing all new
+/// connections (docs/operations.md, "Open files").
+pub fn delete_app_topology_blocking(app: &TestApp) {
+    let (queues, exchanges) = app_topology_names(app);
+    let url = app.amqp_url().to_string();
+    let cleaner = std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(delete_topology(&url, &queues, &exchanges));
+        }
+    });
+    let _ = cleaner.join();
 }
 
 /// Runs `rabbitmqctl`, or the command in `RABBITMQCTL` (e.g. `docker compose exec -T rabbitmq

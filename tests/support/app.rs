@@ -23,6 +23,8 @@ pub struct TestApp {
     pub publisher: Publisher,
     shutdown: CancellationToken,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    /// Whether `stop` already deleted the app's queues.
+    cleaned: bool,
 }
 
 /// An org and its API key.
@@ -99,6 +101,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             shutdown,
             server: Some(server),
+            cleaned: false,
         };
         app.wait_ready().await;
         app
@@ -251,11 +254,16 @@ impl TestApp {
         }
         self.publisher.close().await;
         crate::amqp::delete_app_topology(&self).await;
+        self.cleaned = true;
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        // A test that failed (or never called `stop`) still leaves no queues behind.
+        if !self.cleaned {
+            crate::amqp::delete_app_topology_blocking(self);
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod private_postgres;
 pub mod private_rabbit;
 pub mod probe;
+pub mod records;
 pub mod steps;
 
 pub use app::{TestApp, TestOrg};
