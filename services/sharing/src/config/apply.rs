@@ -5,25 +5,22 @@ use super::context::{Context, Partner};
 use super::definitions;
 use super::document::{ConfigDocument, PublishedObject, SubscribedObject};
 use super::plan::keyed;
+use super::problems::{ImportError, Problem};
 use crate::NAME;
+use crate::publications::change::{Edit, PublishError, change_published, unpublish_everywhere};
+use crate::publications::resolve::PublishedSet;
 use crate::schema::{
-    connection_templates, field_mappings, object_definitions, published_objects, subscriptions,
-    template_objects,
+    connection_templates, field_mappings, object_definitions, subscriptions, template_objects,
 };
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::crm::{ObjectDef, standard};
-use shared::ids::{ConnectionId, OrgId};
-use shared::message::events::Recipient;
-use shared::message::events::sharing::{
-    ConnectionTemplateChangedV1, ObjectSchemaChangedV1, PublicationsChangedV1,
-    PublishedObjectChange,
-};
+use shared::ids::OrgId;
+use shared::message::events::sharing::{ConnectionTemplateChangedV1, ObjectSchemaChangedV1};
 use shared::message::{Envelope, Message};
 use shared::outbox;
-use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Serializes imports (and whatever else takes it) of one org: taken first in the transaction,
@@ -45,7 +42,7 @@ pub async fn apply(
     context: &Context,
     current: &ConfigDocument,
     desired: &ConfigDocument,
-) -> QueryResult<()> {
+) -> Result<(), ImportError> {
     objects(conn, org, current, desired).await?;
     templates(conn, org, current, desired).await?;
     for partner in context.partners.values() {
@@ -56,7 +53,9 @@ pub async fn apply(
                 .map(|p| p.objects.clone())
                 .unwrap_or_default()
         };
-        publications(conn, org, partner, &find(current), &find(desired)).await?;
+        if find(current) != find(desired) {
+            publications(conn, org, partner, &find(desired)).await?;
+        }
         let find = |doc: &ConfigDocument| {
             doc.subscriptions
                 .iter()
@@ -103,7 +102,7 @@ async fn objects(
     org: Uuid,
     current: &ConfigDocument,
     desired: &ConfigDocument,
-) -> QueryResult<()> {
+) -> Result<(), ImportError> {
     let diff = keyed(&current.objects, &desired.objects, |o| o.api_name.clone());
     let written = diff
         .added
@@ -144,7 +143,15 @@ async fn objects(
             // Its custom fields are gone; the standard object itself stays.
             Some(standard) => schema_changed(conn, org, standard, false).await?,
             None => {
-                unpublish_everywhere(conn, org, &object.api_name).await?;
+                unpublish_everywhere(conn, OrgId(org), &object.api_name, None)
+                    .await
+                    .map_err(|e| match e {
+                        PublishError::Database(err) => ImportError::Database(err),
+                        other => ImportError::Invalid(vec![Problem::new(
+                            format!("objects[{}]", object.api_name),
+                            other.to_string(),
+                        )]),
+                    })?;
                 schema_changed(conn, org, definitions::definition(object), true).await?;
             }
         }
@@ -169,52 +176,6 @@ async fn schema_changed(
         },
     )
     .await
-}
-
-/// A deleted custom object is unpublished from every connection, also those the document does
-/// not cover (declined, cancelled, inactive); the partners' subscriptions to it go with it.
-async fn unpublish_everywhere(
-    conn: &mut AsyncPgConnection,
-    org: Uuid,
-    object: &str,
-) -> QueryResult<()> {
-    let connections: Vec<Uuid> = published_objects::table
-        .filter(published_objects::org_id.eq(org))
-        .filter(published_objects::object.eq(object))
-        .select(published_objects::connection_id)
-        .load(conn)
-        .await?;
-    for connection in connections {
-        unpublish(conn, org, connection, object).await?;
-    }
-    Ok(())
-}
-
-/// Removes one published object and every subscription of the partner to it.
-async fn unpublish(
-    conn: &mut AsyncPgConnection,
-    org: Uuid,
-    connection: Uuid,
-    object: &str,
-) -> QueryResult<()> {
-    diesel::delete(
-        published_objects::table
-            .filter(published_objects::connection_id.eq(connection))
-            .filter(published_objects::org_id.eq(org))
-            .filter(published_objects::object.eq(object)),
-    )
-    .execute(conn)
-    .await?;
-    // Field mappings go by cascade.
-    diesel::delete(
-        subscriptions::table
-            .filter(subscriptions::connection_id.eq(connection))
-            .filter(subscriptions::org_id.ne(org))
-            .filter(subscriptions::object.eq(object)),
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 async fn templates(
@@ -319,130 +280,29 @@ async fn template_changed(
     .await
 }
 
-/// Makes what the org publishes to one partner `new`, and tells the partner.
+/// Makes what the org publishes to one partner exactly the document's, through the same
+/// publication change as the routes (history entry, email, automatic unsubscribe).
 async fn publications(
     conn: &mut AsyncPgConnection,
     org: Uuid,
     partner: &Partner,
-    old: &[PublishedObject],
-    new: &[PublishedObject],
-) -> QueryResult<()> {
-    let diff = keyed(old, new, |o| o.object.clone());
-    if diff.is_empty() {
-        return Ok(());
+    desired: &[PublishedObject],
+) -> Result<(), ImportError> {
+    let set: PublishedSet = desired
+        .iter()
+        .map(|o| (o.object.clone(), o.fields.clone()))
+        .collect();
+    let edit = Edit::Exactly(set);
+    match change_published(conn, OrgId(org), partner.connection_id, edit, None).await {
+        Ok(_) => Ok(()),
+        Err(PublishError::Database(err)) => Err(ImportError::Database(err)),
+        // The connection changed (closed, or its partner's contact is unknown) since the
+        // document was checked: the whole import is refused, naming the partner.
+        Err(refused) => Err(ImportError::Invalid(vec![Problem::new(
+            format!("publications[{}]", partner.partner_org_id),
+            refused.to_string(),
+        )])),
     }
-    let connection = partner.connection_id;
-    let now = Utc::now();
-    let mut changes = Vec::new();
-    for object in &diff.added {
-        diesel::insert_into(published_objects::table)
-            .values((
-                published_objects::connection_id.eq(connection),
-                published_objects::org_id.eq(org),
-                published_objects::object.eq(&object.object),
-                published_objects::fields.eq(&object.fields),
-            ))
-            .execute(conn)
-            .await?;
-    }
-    for (before, after) in &diff.changed {
-        diesel::update(
-            published_objects::table
-                .filter(published_objects::connection_id.eq(connection))
-                .filter(published_objects::org_id.eq(org))
-                .filter(published_objects::object.eq(&after.object)),
-        )
-        .set((
-            published_objects::fields.eq(&after.fields),
-            published_objects::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-        let was: BTreeSet<&String> = before.fields.iter().collect();
-        let is: BTreeSet<&String> = after.fields.iter().collect();
-        let fields_removed: Vec<String> = was.difference(&is).map(|s| s.to_string()).collect();
-        // The partner's mappings of a field no longer published stop working; it sees why.
-        for field in &fields_removed {
-            diesel::update(
-                field_mappings::table
-                    .filter(field_mappings::connection_id.eq(connection))
-                    .filter(field_mappings::org_id.ne(org))
-                    .filter(field_mappings::object.eq(&after.object))
-                    .filter(field_mappings::field.eq(field))
-                    .filter(field_mappings::target_field.is_not_null()),
-            )
-            .set(field_mappings::problem.eq(format!(
-                "{} stopped publishing {}.{field}",
-                partner.own_name, after.object
-            )))
-            .execute(conn)
-            .await?;
-        }
-        changes.push(PublishedObjectChange {
-            object: after.object.clone(),
-            fields_added: is.difference(&was).map(|s| s.to_string()).collect(),
-            fields_removed,
-        });
-    }
-    for object in &diff.removed {
-        unpublish(conn, org, connection, &object.object).await?;
-    }
-    let Some(recipient) = partner_recipient(conn, partner).await? else {
-        // The read model does not know whom to tell on the partner's side yet: the change is
-        // made, the email and history entry are not sent (see docs/config-as-code.md).
-        tracing::warn!(connection_id = %connection, "publications changed by import; partner recipient unknown, no event");
-        return Ok(());
-    };
-    emit(
-        conn,
-        org,
-        PublicationsChangedV1 {
-            connection_id: ConnectionId(connection),
-            publisher_org_name: partner.own_name.clone(),
-            partner: recipient,
-            objects_published: diff.added.iter().map(|o| o.object.clone()).collect(),
-            objects_unpublished: diff.removed.iter().map(|o| o.object.clone()).collect(),
-            changes,
-        },
-    )
-    .await
-}
-
-/// Who is told of publication changes on the partner's side, as the connections read model has
-/// it. Read as JSON so that columns a later migration adds (`inviter_recipient_name`, ...) are
-/// used when they exist; `None` when they do not or are empty.
-async fn partner_recipient(
-    conn: &mut AsyncPgConnection,
-    partner: &Partner,
-) -> QueryResult<Option<Recipient>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = sql_types::Jsonb)]
-        row: serde_json::Value,
-    }
-    let found: Option<Row> =
-        diesel::sql_query("SELECT to_jsonb(c) AS row FROM sharing.connections c WHERE c.id = $1")
-            .bind::<sql_types::Uuid, _>(partner.connection_id)
-            .get_result(conn)
-            .await
-            .optional()?;
-    let side = if partner.inviter {
-        "invitee"
-    } else {
-        "inviter"
-    };
-    Ok(found.and_then(|Row { row }| {
-        let text = |column: &str| {
-            row.get(format!("{side}_recipient_{column}"))
-                .and_then(serde_json::Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        Some(Recipient {
-            name: text("name")?,
-            email: text("email")?,
-        })
-    }))
 }
 
 /// Makes the org's subscriptions to one partner's publications `new`, with their mappings.

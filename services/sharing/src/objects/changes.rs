@@ -3,8 +3,8 @@
 //! event, and for a deletion, the publications that named what was deleted.
 
 use super::{define, store};
-use crate::publications::change::{Edit, PublishError, change_published};
-use crate::schema::{connection_templates, published_objects, subscriptions, template_objects};
+use crate::publications::change::{PublishError, unpublish_everywhere};
+use crate::schema::{connection_templates, subscriptions, template_objects};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -249,45 +249,6 @@ fn apply(field: &mut FieldDef, change: &FieldChange) -> Result<(), Invalid> {
         if let Some(new) = change.restricted {
             *restricted = new;
         }
-    }
-    Ok(())
-}
-
-/// Stops publishing `object` (or only `fields` of it) on every connection `org` publishes it to.
-async fn unpublish_everywhere(
-    conn: &mut AsyncPgConnection,
-    org: OrgId,
-    object: &str,
-    fields: Option<Vec<String>>,
-) -> Result<(), SchemaError> {
-    let mut on: Vec<uuid::Uuid> = published_objects::table
-        .filter(published_objects::org_id.eq(org.as_uuid()))
-        .filter(published_objects::object.eq(object))
-        .select(published_objects::connection_id)
-        .load(conn)
-        .await?;
-    // One lock order for every connection, so two deletions cannot deadlock.
-    on.sort();
-    for connection_id in on {
-        let edit = Edit::Drop {
-            object: object.to_string(),
-            fields: fields.clone(),
-        };
-        match change_published(conn, org, connection_id, edit, None).await {
-            // Nothing crosses a closed connection any more: no one to tell.
-            Ok(_) | Err(PublishError::Closed(_) | PublishError::NoConnection) => {}
-            Err(err) => return Err(err.into()),
-        }
-    }
-    if fields.is_none() {
-        // A deleted object is published nowhere, closed connections included.
-        diesel::delete(
-            published_objects::table
-                .filter(published_objects::org_id.eq(org.as_uuid()))
-                .filter(published_objects::object.eq(object)),
-        )
-        .execute(conn)
-        .await?;
     }
     Ok(())
 }

@@ -168,6 +168,46 @@ pub async fn change_published(
     Ok(change)
 }
 
+/// Stops publishing `object` (or only `fields` of it) on every connection `org` publishes it to
+/// (a deleted object or field: routes and config import).
+pub async fn unpublish_everywhere(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    object: &str,
+    fields: Option<Vec<String>>,
+) -> Result<(), PublishError> {
+    let mut on: Vec<uuid::Uuid> = published_objects::table
+        .filter(published_objects::org_id.eq(org.as_uuid()))
+        .filter(published_objects::object.eq(object))
+        .select(published_objects::connection_id)
+        .load(conn)
+        .await?;
+    // One lock order for every connection, so two deletions cannot deadlock.
+    on.sort();
+    for connection_id in on {
+        let edit = Edit::Drop {
+            object: object.to_string(),
+            fields: fields.clone(),
+        };
+        match change_published(conn, org, connection_id, edit, None).await {
+            // Nothing crosses a closed connection any more: no one to tell.
+            Ok(_) | Err(PublishError::Closed(_) | PublishError::NoConnection) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    if fields.is_none() {
+        // A deleted object is published nowhere, closed connections included.
+        diesel::delete(
+            published_objects::table
+                .filter(published_objects::org_id.eq(org.as_uuid()))
+                .filter(published_objects::object.eq(object)),
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
 async fn write(
     conn: &mut AsyncPgConnection,
     connection: &Connection,
