@@ -29,7 +29,9 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<ConfigDocument, ImportError
             serde_json::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?
         }
         Format::Yaml => {
-            serde_yaml::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?
+            let yaml: serde_yaml::Value =
+                serde_yaml::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?;
+            yaml_to_json(yaml, "")?
         }
     };
     if !value.is_object() {
@@ -41,6 +43,55 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<ConfigDocument, ImportError
         let path = named_path(&value, err.path());
         let message = err.into_inner().to_string();
         ImportError::Invalid(vec![Problem::new(path, message)])
+    })
+}
+
+/// YAML's values as JSON's. Well-formed YAML can hold what JSON cannot (`.inf`, a number out
+/// of range, a non-string key): that is a value problem at its path (422), not bad syntax.
+fn yaml_to_json(value: serde_yaml::Value, path: &str) -> Result<Value, ImportError> {
+    use serde_yaml::Value as Yaml;
+    let at = if path.is_empty() { "document" } else { path };
+    let invalid = |message: &str| ImportError::Invalid(vec![Problem::new(at, message)]);
+    Ok(match value {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(b),
+        Yaml::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let float = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(float)
+                    .map(Value::Number)
+                    .ok_or_else(|| invalid("a number out of range (not finite)"))?
+            }
+        }
+        Yaml::String(s) => Value::String(s),
+        Yaml::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| yaml_to_json(item, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        Yaml::Mapping(entries) => {
+            let mut map = serde_json::Map::new();
+            for (key, item) in entries {
+                let Yaml::String(key) = key else {
+                    return Err(invalid("a mapping key that is not a string"));
+                };
+                let item_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                let item = yaml_to_json(item, &item_path)?;
+                map.insert(key, item);
+            }
+            Value::Object(map)
+        }
+        Yaml::Tagged(tagged) => yaml_to_json(tagged.value, path)?,
     })
 }
 
@@ -131,6 +182,15 @@ objects:
             parse(json, Format::Json).expect("json"),
             parse(yaml, Format::Yaml).expect("yaml")
         );
+    }
+
+    #[test]
+    fn a_yaml_number_json_cannot_hold_is_a_problem_at_its_path() {
+        let yaml = b"version: 1\nobjects:\n  - api_name: A__c\n    min: .inf\n";
+        let Err(ImportError::Invalid(problems)) = parse(yaml, Format::Yaml) else {
+            panic!("invalid");
+        };
+        assert_eq!(problems[0].path, "objects[0].min", "{problems:?}");
     }
 
     #[test]

@@ -6,7 +6,9 @@ use serde::Serialize;
 use shared::http::ApiError;
 
 /// One thing wrong with a document, at `path` (`objects[Invoice__c].fields[Amount__c].type`).
+// Named apart in the OpenAPI document: `Problem` there is the HTTP problem+json body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ConfigProblem)]
 pub struct Problem {
     pub path: String,
     pub message: String,
@@ -42,7 +44,8 @@ pub enum ImportError {
     Corrupt(String),
 }
 
-/// The body of a 422 answer: a problem+json with every problem listed.
+/// The body of a 422 answer: a problem+json; for a document that breaks rules, `errors` lists
+/// every problem (a bad query parameter gets the plain problem, naming it in `field`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvalidDocument {
     #[serde(rename = "type")]
@@ -53,6 +56,7 @@ pub struct InvalidDocument {
     /// The first problem's path.
     pub field: String,
     /// Every problem found, each with its path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Problem>,
 }
 
