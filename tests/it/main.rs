@@ -41,6 +41,7 @@ mod runtime_processes;
 mod sharing_isolation;
 mod sharing_objects;
 mod sharing_publications;
+mod sharing_subscription_events;
 mod sharing_subscriptions;
 mod sharing_support;
 mod shutdown;

@@ -3,11 +3,13 @@
 //! NDJSON), all through one write path; every change goes to the org's change feed.
 //!
 //! It owns the `sync` schema: records, the read model of org schemas (from sharing's
-//! `ObjectSchemaChangedV1`), and the org broker users.
+//! `ObjectSchemaChangedV1`), the read model of subscriptions (from `SubscriptionChangedV1`),
+//! and the org broker users.
 
 pub mod broker_users;
 pub mod feed;
 pub mod ingest;
+pub mod mappings;
 pub mod routes;
 pub mod schema;
 pub mod schemas;
@@ -18,7 +20,7 @@ use shared::config::{CommonConfig, ConfigError};
 use shared::consumer::{ConsumerSpec, Handlers};
 use shared::hlc::Clock;
 use shared::message::events::record::{RecordDeleteV1, RecordUpsertV1};
-use shared::message::events::sharing::ObjectSchemaChangedV1;
+use shared::message::events::sharing::{ObjectSchemaChangedV1, SubscriptionChangedV1};
 use shared::service::{Platform, ServiceParts};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -59,7 +61,8 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
     }
 }
 
-/// The service's consumers: `schemas` keeps the read model of org schemas; `ingest` takes
+/// The service's consumers: `schemas` keeps the read model of org schemas, `mappings` that of
+/// subscriptions; `ingest` takes
 /// the records orgs' own systems publish to the ingest exchange.
 pub fn consumers() -> Vec<ConsumerSpec> {
     consumers_with(Arc::new(Clock::new()))
@@ -75,6 +78,11 @@ fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
             service: NAME,
             name: "schemas",
             handlers: Handlers::new().on_ordered::<ObjectSchemaChangedV1, _>(schemas::KeepSchema),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "mappings",
+            handlers: Handlers::new().on_ordered::<SubscriptionChangedV1, _>(mappings::KeepMapping),
         },
         ConsumerSpec {
             service: NAME,

@@ -61,6 +61,7 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<sharing::RecordAcceptFailedV1>("sharing"),
         doc::<sharing::ObjectSchemaChangedV1>("sharing"),
         doc::<sharing::ConnectionTemplateChangedV1>("sharing"),
+        doc::<sharing::SubscriptionChangedV1>("sharing"),
         doc::<sync::SyncUpdateFailedV1>("sync"),
         doc::<sync::RecordChangedV1>("sync"),
         doc::<record::RecordUpsertV1>("an org's own system (ingest exchange)"),

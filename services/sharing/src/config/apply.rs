@@ -12,6 +12,8 @@ use crate::publications::resolve::PublishedSet;
 use crate::schema::{
     connection_templates, field_mappings, object_definitions, subscriptions, template_objects,
 };
+use crate::subscriptions::announce::announce;
+use crate::subscriptions::store::Key;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::sql_types;
@@ -63,14 +65,7 @@ pub async fn apply(
                 .map(|p| p.objects.clone())
                 .unwrap_or_default()
         };
-        subscribed(
-            conn,
-            org,
-            partner.connection_id,
-            &find(current),
-            &find(desired),
-        )
-        .await?;
+        subscribed(conn, org, partner, &find(current), &find(desired)).await?;
     }
     Ok(())
 }
@@ -309,11 +304,13 @@ async fn publications(
 async fn subscribed(
     conn: &mut AsyncPgConnection,
     org: Uuid,
-    connection: Uuid,
+    partner: &Partner,
     old: &[SubscribedObject],
     new: &[SubscribedObject],
 ) -> QueryResult<()> {
+    let connection = partner.connection_id;
     let diff = keyed(old, new, |o| o.object.clone());
+    let mut changed: Vec<&str> = diff.removed.iter().map(|o| o.object.as_str()).collect();
     let now = Utc::now();
     for object in &diff.removed {
         diesel::delete(
@@ -331,6 +328,7 @@ async fn subscribed(
         .copied()
         .chain(diff.changed.iter().map(|(_, new)| *new));
     for object in written {
+        changed.push(&object.object);
         diesel::insert_into(subscriptions::table)
             .values((
                 subscriptions::connection_id.eq(connection),
@@ -379,6 +377,13 @@ async fn subscribed(
                 .execute(conn)
                 .await?;
         }
+    }
+    let key = Key {
+        connection_id: connection,
+        org_id: org,
+    };
+    for object in changed {
+        announce(conn, key, partner.partner_org_id, object, None).await?;
     }
     Ok(())
 }

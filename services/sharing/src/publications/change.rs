@@ -8,6 +8,8 @@ use super::resolve::PublishedSet;
 use crate::NAME;
 use crate::connections::{self, Connection, Side};
 use crate::schema::{field_mappings, published_objects, subscriptions};
+use crate::subscriptions::announce::announce as announce_subscription;
+use crate::subscriptions::store::Key;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -224,9 +226,16 @@ async fn write(
             .await?;
         // The partner can no longer receive it: its subscription goes (mappings cascade).
         if let Some(partner) = partner {
-            diesel::delete(subscriptions::table.find((connection.id, partner, object)))
+            let ended = diesel::delete(subscriptions::table.find((connection.id, partner, object)))
                 .execute(conn)
                 .await?;
+            if ended > 0 {
+                let key = Key {
+                    connection_id: connection.id,
+                    org_id: partner,
+                };
+                announce_subscription(conn, key, org.as_uuid(), object, None).await?;
+            }
         }
     }
     for (object, fields) in after {
@@ -276,6 +285,21 @@ async fn write(
             .set(field_mappings::problem.eq(None::<String>))
             .execute(conn)
             .await?;
+        // What flows to the subscriber changed with the published fields.
+        let subscribed = diesel::select(diesel::dsl::exists(subscriptions::table.find((
+            connection.id,
+            partner,
+            &object_change.object,
+        ))))
+        .get_result::<bool>(conn)
+        .await?;
+        if subscribed {
+            let key = Key {
+                connection_id: connection.id,
+                org_id: partner,
+            };
+            announce_subscription(conn, key, org.as_uuid(), &object_change.object, None).await?;
+        }
     }
     Ok(())
 }

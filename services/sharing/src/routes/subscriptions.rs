@@ -6,6 +6,7 @@
 use super::AppState;
 use crate::connections::{self, Connection, Side};
 use crate::objects::store as objects;
+use crate::subscriptions::announce::announce;
 use crate::subscriptions::rules::{self, Objects, SubscribeRequest};
 use crate::subscriptions::store::{self, Key};
 use crate::subscriptions::view::{self, AvailableObject, SubscriptionView};
@@ -216,6 +217,10 @@ pub async fn put(
         };
         let subscription = rules::apply(&objects, stored.as_ref(), &request)?;
         let created = store::save(conn, key, &object, &subscription).await?;
+        let publisher = connection
+            .partner_of(side)
+            .ok_or_else(|| ApiError::not_found("connection"))?;
+        announce(conn, key, publisher, &object, None).await?;
         let status = if created {
             StatusCode::CREATED
         } else {
@@ -258,9 +263,13 @@ pub async fn delete(
     let org = principal.org_id;
     let mut conn = state.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let (connection, _) = party(conn, org, id, true).await?;
+        let (connection, side) = party(conn, org, id, true).await?;
         accepted(&connection)?;
-        if store::remove(conn, key(&connection, org), &object).await? {
+        let key = key(&connection, org);
+        if store::remove(conn, key, &object).await? {
+            if let Some(publisher) = connection.partner_of(side) {
+                announce(conn, key, publisher, &object, None).await?;
+            }
             Ok(StatusCode::NO_CONTENT)
         } else {
             Err(ApiError::not_found(&format!("subscription to {object}")))

@@ -149,3 +149,49 @@ impl Message for ConnectionTemplateChangedV1 {
         Some(self.template_id.to_string())
     }
 }
+
+/// One field of a subscription's mapping: the publisher's field arrives in the subscriber's
+/// `target_field`, its picklist values translated by `picklist_values` (an unmapped value
+/// arrives as is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MappedField {
+    pub field: String,
+    pub target_field: String,
+    #[serde(default)]
+    pub picklist_values: std::collections::BTreeMap<String, String>,
+}
+
+/// An org's subscription to one object its partner publishes on a connection changed:
+/// subscribed, mapped again, Auto-Accept switched, or ended (`active: false`, by the subscriber
+/// or because the partner stopped publishing the object). Carries the whole current mapping
+/// (only fields that flow: mapped, and still published), so a read model replaces what it had.
+/// Addressed to the subscribing org.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SubscriptionChangedV1 {
+    pub connection_id: ConnectionId,
+    /// The org that publishes `object` (the subscriber's partner).
+    pub publisher_org_id: crate::ids::OrgId,
+    /// The publisher's object (API name).
+    pub object: String,
+    /// False once the subscription has ended.
+    pub active: bool,
+    /// The subscriber's object the records arrive in (absent when ended).
+    #[serde(default)]
+    pub target_object: Option<String>,
+    #[serde(default)]
+    pub auto_accept: bool,
+    #[serde(default)]
+    pub fields: Vec<MappedField>,
+    /// Increases with every change of this subscription: a read model ignores an older one.
+    pub version: i64,
+}
+
+impl Message for SubscriptionChangedV1 {
+    const KIND: &'static str = "sharing.subscription_changed";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "An organization subscribed to, remapped or stopped receiving an object its partner publishes on a connection.";
+
+    fn order_key(&self) -> Option<String> {
+        Some(format!("{}:{}", self.connection_id.0, self.object))
+    }
+}

@@ -1,0 +1,1 @@
+DROP TABLE sharing.subscription_versions;

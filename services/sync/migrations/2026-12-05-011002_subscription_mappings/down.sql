@@ -1,0 +1,1 @@
+DROP TABLE sync.subscription_mappings;
