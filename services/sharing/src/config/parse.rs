@@ -29,8 +29,7 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<ConfigDocument, ImportError
             serde_json::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?
         }
         Format::Yaml => {
-            let yaml: serde_yaml::Value =
-                serde_yaml::from_slice(bytes).map_err(|e| ImportError::Syntax(e.to_string()))?;
+            let yaml: serde_yaml::Value = serde_yaml::from_slice(bytes).map_err(yaml_error)?;
             yaml_to_json(yaml, "")?
         }
     };
@@ -44,6 +43,24 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<ConfigDocument, ImportError
         let message = err.into_inner().to_string();
         ImportError::Invalid(vec![Problem::new(path, message)])
     })
+}
+
+/// A YAML error: bad syntax (400), or a well-formed value YAML's reader cannot hold, such as an
+/// integer beyond 64 bits (422, at the path the message starts with).
+fn yaml_error(error: serde_yaml::Error) -> ImportError {
+    let message = error.to_string();
+    let value_problem = ["invalid type", "invalid value", "out of range"]
+        .iter()
+        .any(|m| message.contains(m));
+    if !value_problem {
+        return ImportError::Syntax(message);
+    }
+    match message.split_once(": ") {
+        Some((path, reason)) if !path.contains(' ') => {
+            ImportError::Invalid(vec![Problem::new(path, reason)])
+        }
+        _ => ImportError::Invalid(vec![Problem::new("document", message)]),
+    }
 }
 
 /// YAML's values as JSON's. Well-formed YAML can hold what JSON cannot (`.inf`, a number out
@@ -187,6 +204,16 @@ objects:
     #[test]
     fn a_yaml_number_json_cannot_hold_is_a_problem_at_its_path() {
         let yaml = b"version: 1\nobjects:\n  - api_name: A__c\n    min: .inf\n";
+        let Err(ImportError::Invalid(problems)) = parse(yaml, Format::Yaml) else {
+            panic!("invalid");
+        };
+        assert_eq!(problems[0].path, "objects[0].min", "{problems:?}");
+    }
+
+    #[test]
+    fn an_integer_beyond_64_bits_is_a_problem_at_its_path() {
+        let yaml =
+            b"version: 1\nobjects:\n  - api_name: A__c\n    min: -68625424103284168691023872\n";
         let Err(ImportError::Invalid(problems)) = parse(yaml, Format::Yaml) else {
             panic!("invalid");
         };
