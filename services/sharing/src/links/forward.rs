@@ -36,6 +36,7 @@ pub struct ForwardRequest {
     /// 1 to 200 records of your org.
     pub records: Vec<RecordRef>,
     /// 1 to 20 connections (ids), each accepted and yours.
+    #[schema(value_type = Vec<Uuid>)]
     pub connection_ids: Vec<String>,
     /// Answer what would be sent and what blocks each, changing nothing. Default false.
     #[serde(default)]

@@ -83,8 +83,10 @@ pub struct AcceptRequest {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptItem {
+    #[schema(format = Uuid)]
     pub id: String,
     /// An active user of your org who owns the copy.
+    #[schema(format = Uuid)]
     pub assign_to: Option<String>,
     /// The id of your existing record (of the entry's object) the partner's record is linked
     /// to; nothing is created.
@@ -96,6 +98,7 @@ pub struct AcceptItem {
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     /// 1 to 500 entry ids.
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub ids: Vec<String>,
 }
 

@@ -77,6 +77,7 @@ fn entry(
         (status = 401, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 403, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record of yours", body = shared::http::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`field` names the path parameter at fault", body = shared::http::Problem, content_type = "application/problem+json"),
     ),
     operation_id = "record_sharing"
 )]
@@ -141,6 +142,7 @@ pub struct Translation {
         (status = 401, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 403, body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such connection of yours, or no record linked to that one", body = shared::http::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`field` names the path parameter at fault", body = shared::http::Problem, content_type = "application/problem+json"),
     ),
     operation_id = "partner_record_translate"
 )]
