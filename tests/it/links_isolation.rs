@@ -94,6 +94,47 @@ async fn links_routes_hide_everything_from_a_third_org() {
     .await;
     assert!(inbox(&app, key).await.is_empty());
 
+    // A key of Globex's without the `accept` scope, and one of Acme's without `forward`.
+    let mut conn = app.pool().get().await.expect("a connection");
+    let reader = shared::identity::create_key(
+        &mut conn,
+        n.p.globex.id,
+        "reader",
+        &[shared::identity::Scope::Read],
+    )
+    .await
+    .expect("a read key");
+    let acme_reader = shared::identity::create_key(
+        &mut conn,
+        n.p.acme.id,
+        "reader",
+        &[shared::identity::Scope::Read],
+    )
+    .await
+    .expect("a read key");
+    drop(conn);
+    call(
+        &app,
+        Method::POST,
+        "/v1/sharing/inbox/accept",
+        &reader,
+        Some(json!({ "items": [{ "id": entry["id"] }] })),
+        403,
+    )
+    .await;
+    call(
+        &app,
+        Method::POST,
+        "/v1/sharing/inbox/reject",
+        &reader,
+        Some(json!({ "ids": [entry["id"]] })),
+        403,
+    )
+    .await;
+    let body = json!({ "records": [{ "object": "Account", "record_id": "acc-1" }], "connection_ids": [n.id] });
+    forward(&app, &acme_reader, body, 403).await;
+    assert_eq!(inbox(&app, &reader).await.len(), 1);
+
     // Nothing changed for Acme and Globex.
     app.wait_idle().await;
     let still = inbox(&app, n.globex()).await;

@@ -5,6 +5,8 @@
 use super::AppState;
 use crate::connections;
 use crate::links::inbox::{self, Acceptance, EntryView, MAX_ITEMS};
+use crate::links::status::{Direction, Status};
+use crate::links::store;
 use axum::Json;
 use axum::extract::State;
 use diesel::prelude::*;
@@ -170,6 +172,26 @@ async fn assignable(conn: &mut AsyncPgConnection, org: OrgId, user: Uuid) -> Que
     Ok(found.is_some())
 }
 
+/// Whether the org's record `existing` already has a live link received on the entry's
+/// connection: relating a second partner record to it would take that link over.
+async fn linked_already(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    entry: &inbox::Entry,
+    existing: &str,
+) -> QueryResult<bool> {
+    let link = store::one(
+        conn,
+        org,
+        entry.connection_id,
+        Direction::Received,
+        &entry.object,
+        existing,
+    )
+    .await?;
+    Ok(link.and_then(|l| l.status()).is_some_and(Status::is_live))
+}
+
 /// Accept entries: each copy is created by the sync service from the mapped fields, last
 /// modified by your Connection User; a copy that breaks your validation rules is not created,
 /// the entry stays with the error and the connection history records it.
@@ -216,6 +238,14 @@ pub async fn accept(
                     return Err(ApiError::invalid_field(
                         format!("items[{i}].assign_to"),
                         "is not an active user of your organization",
+                    ));
+                }
+                if let Some(existing) = &how.relate_to
+                    && linked_already(conn, org, &entry, existing).await?
+                {
+                    return Err(ApiError::invalid_field(
+                        format!("items[{i}].relate_to"),
+                        "is linked to another record of this partner already",
                     ));
                 }
                 if entry.accepting() {
