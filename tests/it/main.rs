@@ -26,6 +26,7 @@ mod links_accept;
 mod links_forward;
 mod links_isolation;
 mod links_support;
+mod links_throughput;
 mod notifications;
 mod org_admin_scope;
 mod outbox_relay;

@@ -169,11 +169,27 @@ pub async fn forward(
             subscriptions,
         });
     }
+    let wanted: Vec<(String, String)> = request
+        .records
+        .iter()
+        .map(|r| (r.object.clone(), r.record_id.clone()))
+        .collect();
+    let stored = store::records(conn, org, &wanted).await?;
+    let record_ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    let links = store::links_of(conn, org, &ids, &record_ids).await?;
+    let link = |connection_id: Uuid, direction: Direction, object: &str, record_id: &str| {
+        links.iter().find(|l| {
+            l.connection_id == connection_id
+                && l.direction == direction.as_str()
+                && l.object == object
+                && l.local_record_id == record_id
+        })
+    };
     let mut schemas: HashMap<String, Vec<FieldDef>> = HashMap::new();
     let mut results = Vec::new();
     for record_ref in &request.records {
         let (object, record_id) = (record_ref.object.as_str(), record_ref.record_id.as_str());
-        let stored = store::record(conn, org, object, record_id).await?;
+        let stored = stored.get(&(object.to_string(), record_id.to_string()));
         if !schemas.contains_key(object) {
             let fields = objects::one(conn, org, object)
                 .await?
@@ -191,22 +207,13 @@ pub async fn forward(
                     .cloned()
                     .collect()
             });
-            let received = store::one(
-                conn,
-                org,
-                connection_id,
-                Direction::Received,
-                object,
-                record_id,
-            )
-            .await?;
-            let sent =
-                store::one(conn, org, connection_id, Direction::Sent, object, record_id).await?;
+            let received = link(connection_id, Direction::Received, object, record_id);
+            let sent = link(connection_id, Direction::Sent, object, record_id);
             let plan = rules::plan(&Facts {
                 object,
                 record_id,
                 connection_status: &f.connection.status,
-                record: stored.as_ref().map(|r| Record {
+                record: stored.map(|r| Record {
                     fields: &r.fields,
                     private: r.private,
                 }),

@@ -9,6 +9,7 @@ use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::ids::OrgId;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A link row.
@@ -65,6 +66,55 @@ pub async fn record(
         },
         private,
     }))
+}
+
+/// The org's live records among `wanted` (object, record id), by that key: one query for a
+/// whole forward request.
+pub async fn records(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    wanted: &[(String, String)],
+) -> QueryResult<HashMap<(String, String), StoredRecord>> {
+    let objects: Vec<&str> = wanted.iter().map(|(o, _)| o.as_str()).collect();
+    let ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    let rows: Vec<(String, String, Value, bool)> = shareable_records::table
+        .filter(shareable_records::org_id.eq(org.as_uuid()))
+        .filter(shareable_records::object.eq_any(objects))
+        .filter(shareable_records::record_id.eq_any(ids))
+        .select((
+            shareable_records::object,
+            shareable_records::record_id,
+            shareable_records::fields,
+            shareable_records::private,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(object, record_id, fields, private)| {
+            let fields = match fields {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            ((object, record_id), StoredRecord { fields, private })
+        })
+        .collect())
+}
+
+/// The org's links of the records `record_ids` on the connections, both directions.
+pub async fn links_of(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    connection_ids: &[Uuid],
+    record_ids: &[&str],
+) -> QueryResult<Vec<LinkRow>> {
+    record_links::table
+        .filter(record_links::org_id.eq(org.as_uuid()))
+        .filter(record_links::connection_id.eq_any(connection_ids))
+        .filter(record_links::local_record_id.eq_any(record_ids))
+        .select(LinkRow::as_select())
+        .load(conn)
+        .await
 }
 
 /// The org's link of its record on a connection in one direction.
