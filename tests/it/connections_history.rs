@@ -16,7 +16,7 @@ use tests::TestApp;
 fn accept_failed(connection_id: ConnectionId, object: &str) -> RecordAcceptFailedV1 {
     RecordAcceptFailedV1 {
         connection_id,
-        mode: AcceptMode::Automatically,
+        mode: AcceptMode::ByHand,
         object: object.into(),
         record_id: "001".into(),
         error: "validation rule: Phone is required".into(),

@@ -21,14 +21,16 @@ pub enum Kind {
     EmailSent,
     EmailFailed,
     PublishedFieldsChanged,
-    /// A forwarded record could not be accepted (by hand or automatically).
+    /// A forwarded record accepted by hand could not be created.
     RecordAcceptFailed,
+    /// A forwarded record accepted automatically (Auto-Accept) could not be created.
+    RecordAutoAcceptFailed,
     /// An update by the Connection User could not be applied to a record.
     RecordUpdateFailed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::StatusChanged,
         Kind::AccountChanged,
         Kind::ContactChanged,
@@ -38,6 +40,7 @@ impl Kind {
         Kind::EmailFailed,
         Kind::PublishedFieldsChanged,
         Kind::RecordAcceptFailed,
+        Kind::RecordAutoAcceptFailed,
         Kind::RecordUpdateFailed,
     ];
 
@@ -52,6 +55,7 @@ impl Kind {
             Kind::EmailFailed => "EmailFailed",
             Kind::PublishedFieldsChanged => "PublishedFieldsChanged",
             Kind::RecordAcceptFailed => "RecordAcceptFailed",
+            Kind::RecordAutoAcceptFailed => "RecordAutoAcceptFailed",
             Kind::RecordUpdateFailed => "RecordUpdateFailed",
         }
     }

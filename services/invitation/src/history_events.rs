@@ -160,12 +160,14 @@ impl IntoHistory for RecordAcceptFailedV1 {
 
     fn entry(message: &Envelope<Self>) -> Entry {
         let failure = &message.payload;
-        let mode = match failure.mode {
-            AcceptMode::ByHand => "by hand",
-            AcceptMode::Automatically => "automatically",
+        // Two kinds, as S2S shows them apart: an error on a record accepted by hand, and one
+        // on a record accepted automatically.
+        let (kind, mode) = match failure.mode {
+            AcceptMode::ByHand => (Kind::RecordAcceptFailed, "by hand"),
+            AcceptMode::Automatically => (Kind::RecordAutoAcceptFailed, "automatically"),
         };
         Entry {
-            kind: Kind::RecordAcceptFailed,
+            kind,
             summary: format!(
                 "{} {} could not be accepted {mode}: {}",
                 failure.object, failure.record_id, failure.error

@@ -1,5 +1,5 @@
 //! The sharing service: org object schemas, published and subscribed objects and fields, field
-//! mappings, connection templates, forwarded records and their statuses.
+//! mappings, connection templates, forwarded records, the inbox and the record links.
 //!
 //! It owns the `sharing` schema. It keeps a read model of connections from `connection.*`
 //! events, applies templates chosen for connections, and publishes `sharing.*` events
@@ -12,11 +12,15 @@ use shared::message::events::connection::{
     ConnectionDeactivatedV1, ConnectionTemplateChosenV1, InvitationAcceptedV1,
     InvitationCancelledV1, InvitationDeclinedV1, InvitationResentV1, InvitationSentV1,
 };
+use shared::message::events::links::{
+    CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordRejectedV1,
+};
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
 
 pub mod config;
 pub mod connections;
+pub mod links;
 pub mod objects;
 pub mod publications;
 pub mod routes;
@@ -54,7 +58,8 @@ pub fn parts(platform: &Platform, _config: &Config) -> ServiceParts {
 }
 
 /// The service's consumers: `connections` keeps the read model of connections; `templates`
-/// applies a template chosen for a connection.
+/// applies a template chosen for a connection; `links` moves record links (offers arriving,
+/// sync's answers to accepts, the partner's answers to forwards).
 pub fn consumers() -> Vec<ConsumerSpec> {
     let track = || connections::TrackConnections;
     vec![
@@ -75,6 +80,16 @@ pub fn consumers() -> Vec<ConsumerSpec> {
             handlers: Handlers::new().on_ordered::<ConnectionTemplateChosenV1, _>(
                 templates::chosen::ApplyChosenTemplate,
             ),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "links",
+            handlers: Handlers::new()
+                .on::<RecordForwardedV1, _>(links::answers::MoveLinks)
+                .on::<CopyCreatedV1, _>(links::answers::MoveLinks)
+                .on::<CopyRefusedV1, _>(links::answers::MoveLinks)
+                .on::<RecordAcceptedV1, _>(links::answers::MoveLinks)
+                .on::<RecordRejectedV1, _>(links::answers::MoveLinks),
         },
     ]
 }

@@ -99,6 +99,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sharing.record_links (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        connection_id -> Uuid,
+        direction -> Text,
+        object -> Text,
+        local_record_id -> Text,
+        partner_object -> Nullable<Text>,
+        partner_record_id -> Nullable<Text>,
+        parent_record_id -> Nullable<Text>,
+        related_records -> Jsonb,
+        send_closed_tasks -> Bool,
+        send_open_tasks -> Bool,
+        send_emails -> Bool,
+        start_date -> Nullable<Timestamptz>,
+        end_date -> Nullable<Timestamptz>,
+        status -> Text,
+        forwarded_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sharing.inbox (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        connection_id -> Uuid,
+        sender_link_id -> Uuid,
+        partner_object -> Text,
+        partner_record_id -> Text,
+        name -> Text,
+        object -> Text,
+        fields -> Jsonb,
+        send_closed_tasks -> Bool,
+        send_open_tasks -> Bool,
+        send_emails -> Bool,
+        state -> Text,
+        mode -> Nullable<Text>,
+        assign_to -> Nullable<Uuid>,
+        relate_to -> Nullable<Text>,
+        error -> Nullable<Text>,
+        arrived_at -> Timestamptz,
+    }
+}
+
+// The sync service's read-only view of the records an org may forward (a documented contract,
+// see docs/architecture.md): read here, never written.
+diesel::table! {
+    sync.shareable_records (org_id, object, record_id) {
+        org_id -> Uuid,
+        object -> Text,
+        record_id -> Text,
+        fields -> Jsonb,
+        private -> Bool,
+        version -> Int8,
+        last_modified_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(published_objects -> connections (connection_id));
 diesel::joinable!(subscriptions -> connections (connection_id));
 diesel::joinable!(template_objects -> connection_templates (template_id));
@@ -113,4 +173,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     connection_templates,
     template_objects,
     template_applications,
+    record_links,
+    inbox,
 );

@@ -7,6 +7,7 @@
 //! and the org broker users.
 
 pub mod broker_users;
+pub mod copies;
 pub mod feed;
 pub mod ingest;
 pub mod mappings;
@@ -19,6 +20,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
 use shared::consumer::{ConsumerSpec, Handlers};
 use shared::hlc::Clock;
+use shared::message::events::links::CopyRequestedV1;
 use shared::message::events::record::{RecordDeleteV1, RecordUpsertV1};
 use shared::message::events::sharing::{ObjectSchemaChangedV1, SubscriptionChangedV1};
 use shared::service::{Platform, ServiceParts};
@@ -62,13 +64,16 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
 }
 
 /// The service's consumers: `schemas` keeps the read model of org schemas, `mappings` that of
-/// subscriptions; `ingest` takes
-/// the records orgs' own systems publish to the ingest exchange.
+/// subscriptions; `ingest` takes the records orgs' own systems publish to the ingest exchange;
+/// `copies` creates the copies of records accepted from partners.
 pub fn consumers() -> Vec<ConsumerSpec> {
     consumers_with(Arc::new(Clock::new()))
 }
 
 fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
+    let copies = copies::CreateCopies {
+        clock: clock.clone(),
+    };
     let ingest = ingest::Ingest {
         clock,
         directory: Arc::default(),
@@ -92,6 +97,12 @@ fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
             handlers: Handlers::new()
                 .on_ingest::<RecordUpsertV1, _>(ingest.clone())
                 .on_ingest::<RecordDeleteV1, _>(ingest),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "copies",
+            // In order per copy (object and record id): a retried request keeps its place.
+            handlers: Handlers::new().on_ordered::<CopyRequestedV1, _>(copies),
         },
     ]
 }

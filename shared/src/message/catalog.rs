@@ -45,7 +45,7 @@ fn inline_schema<T: schemars::JsonSchema>() -> serde_json::Value {
 
 /// Every message type PartnerNet publishes or accepts.
 pub fn all() -> Vec<MessageDoc> {
-    use events::{connection, notification, record, sharing, sync};
+    use events::{connection, links, notification, record, sharing, sync};
     vec![
         doc::<connection::InvitationSentV1>("invitation"),
         doc::<connection::InvitationResentV1>("invitation"),
@@ -59,11 +59,17 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<sharing::PublicationsChangedV1>("sharing"),
         doc::<sharing::RecordsForwardedV1>("sharing"),
         doc::<sharing::RecordAcceptFailedV1>("sharing"),
+        doc::<links::RecordForwardedV1>("sharing"),
+        doc::<links::CopyRequestedV1>("sharing"),
+        doc::<links::RecordAcceptedV1>("sharing"),
+        doc::<links::RecordRejectedV1>("sharing"),
         doc::<sharing::ObjectSchemaChangedV1>("sharing"),
         doc::<sharing::ConnectionTemplateChangedV1>("sharing"),
         doc::<sharing::SubscriptionChangedV1>("sharing"),
         doc::<sync::SyncUpdateFailedV1>("sync"),
         doc::<sync::RecordChangedV1>("sync"),
+        doc::<links::CopyCreatedV1>("sync"),
+        doc::<links::CopyRefusedV1>("sync"),
         doc::<record::RecordUpsertV1>("an org's own system (ingest exchange)"),
         doc::<record::RecordDeleteV1>("an org's own system (ingest exchange)"),
     ]

@@ -87,7 +87,7 @@ pub async fn list_connections(
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Only entries of this kind (`StatusChanged`, `EmailSent`, `RecordAcceptFailed`, ...).
-    #[param(value_type = Option<String>, pattern = "^(StatusChanged|AccountChanged|ContactChanged|OwnerChanged|TemplateChanged|EmailSent|EmailFailed|PublishedFieldsChanged|RecordAcceptFailed|RecordUpdateFailed)$")]
+    #[param(value_type = Option<String>, pattern = "^(StatusChanged|AccountChanged|ContactChanged|OwnerChanged|TemplateChanged|EmailSent|EmailFailed|PublishedFieldsChanged|RecordAcceptFailed|RecordAutoAcceptFailed|RecordUpdateFailed)$")]
     pub kind: Option<String>,
     /// Entries that occurred at or after this instant (RFC 3339).
     pub from: Option<DateTime<Utc>>,

@@ -1,6 +1,10 @@
-//! The sharing service's HTTP routes: object schemas, publications, connection templates.
+//! The sharing service's HTTP routes: object schemas, publications, connection templates,
+//! forwarding records, the inbox and record links.
 
 mod errors;
+mod forward;
+mod inbox;
+mod links;
 mod objects;
 mod publications;
 pub mod subscriptions;
@@ -65,6 +69,18 @@ pub fn router(state: AppState) -> Router {
             "/v1/connection-templates/{id}/apply",
             post(templates::apply),
         )
+        .route("/v1/sharing/forward", post(forward::forward))
+        .route("/v1/sharing/inbox", get(inbox::list))
+        .route("/v1/sharing/inbox/accept", post(inbox::accept))
+        .route("/v1/sharing/inbox/reject", post(inbox::reject))
+        .route(
+            "/v1/sharing/records/{object}/{record_id}",
+            get(links::sharing_list),
+        )
+        .route(
+            "/v1/sharing/connections/{id}/partner-records/{object}/{partner_record_id}",
+            get(links::translate),
+        )
         .merge(subscriptions::routes())
         .with_state(state)
 }
@@ -90,6 +106,12 @@ pub fn router(state: AppState) -> Router {
         templates::replace,
         templates::delete,
         templates::apply,
+        forward::forward,
+        inbox::list,
+        inbox::accept,
+        inbox::reject,
+        links::sharing_list,
+        links::translate,
     ),
     components(schemas(
         shared::crm::ObjectDef,
@@ -114,12 +136,31 @@ pub fn router(state: AppState) -> Router {
         templates::ApplyRequest,
         templates::ApplyOutcome,
         templates::ApplyResponse,
+        crate::links::forward::ForwardRequest,
+        crate::links::forward::RecordRef,
+        crate::links::forward::ForwardResult,
+        crate::links::forward::Outcome,
+        crate::links::rules::Refusal,
+        crate::links::status::Status,
+        crate::links::status::Direction,
+        crate::links::inbox::EntryView,
+        forward::ForwardResponse,
+        inbox::InboxPage,
+        inbox::AcceptRequest,
+        inbox::AcceptItem,
+        inbox::RejectRequest,
+        inbox::ItemResult,
+        inbox::ItemResults,
+        links::SharingList,
+        links::SharingEntry,
+        links::Translation,
         shared::http::Problem,
     )),
     tags(
         (name = "objects", description = "Your organization's object schemas: standard objects, custom objects and fields"),
         (name = "publications", description = "What each side publishes to a connection"),
         (name = "connection templates", description = "Published sets to apply to connections"),
+        (name = "record sharing", description = "Forwarding records, the inbox of records partners forwarded, and record links"),
     )
 )]
 pub struct ApiDoc;

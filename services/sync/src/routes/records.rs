@@ -25,6 +25,9 @@ pub struct RecordView {
     pub version: i64,
     pub fields: Map<String, Value>,
     pub private: bool,
+    /// The user who owns the record (its `OwnerId`, or the user an accepted copy was assigned
+    /// to), if any.
+    pub owner: Option<String>,
     /// Who made the last change (`{"kind": "org", "source": "http"}`...).
     #[schema(value_type = Object)]
     pub last_modified_by: Value,
@@ -43,6 +46,7 @@ impl From<RecordRow> for RecordView {
                 _ => Map::new(),
             },
             private: row.private,
+            owner: row.owner,
             last_modified_by: row.last_modified_by,
             last_modified_at: row.last_modified_at,
             created_at: row.created_at,

@@ -1,0 +1,2 @@
+DROP TABLE sharing.inbox;
+DROP TABLE sharing.record_links;

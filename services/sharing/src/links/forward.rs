@@ -1,0 +1,298 @@
+//! The sender's forward: records to connections, a result per record and connection. Each pair
+//! is planned by [`rules::plan`] from what the sharing service knows (the connection, the
+//! sender's publications, the receiver's subscription, the record's links) and the record as
+//! the sync service holds it (`sync.shareable_records`). A dry run stops there; a forward
+//! opens the sender's link (`Pending (sent)`) and sends `RecordForwardedV1` to the receiving
+//! org, in one transaction with every other pair of the request.
+
+use super::rules::{self, Facts, Plan, Record, Refusal};
+use super::status::Direction;
+use super::store;
+use crate::connections::{self, Connection, Side};
+use crate::objects::store as objects;
+use crate::publications::change::current as published_set;
+use crate::subscriptions::rules::Subscription;
+use crate::subscriptions::store::{self as subscriptions, Key};
+use diesel_async::AsyncPgConnection;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use shared::crm::FieldDef;
+use shared::ids::{ConnectionId, OrgId};
+use shared::message::Envelope;
+use shared::message::events::links::RecordForwardedV1;
+use shared::validate::{self, Invalid};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Most records in one request.
+pub const MAX_RECORDS: usize = 200;
+/// Most connections in one request.
+pub const MAX_CONNECTIONS: usize = 20;
+
+/// Forward records to connections, or ask what a forward would do.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardRequest {
+    /// 1 to 200 records of your org.
+    pub records: Vec<RecordRef>,
+    /// 1 to 20 connections (ids), each accepted and yours.
+    #[schema(value_type = Vec<Uuid>)]
+    pub connection_ids: Vec<String>,
+    /// Answer what would be sent and what blocks each, changing nothing. Default false.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One of your records.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRef {
+    /// The object's API name (`Account`, `Lead`).
+    pub object: String,
+    pub record_id: String,
+}
+
+/// What happened to one record on one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Sent: the link is `Pending (sent)` until the partner answers.
+    Forwarded,
+    /// A dry run: a forward would send it.
+    WouldForward,
+    /// The record is pending or active on the connection already: nothing sent again.
+    AlreadyShared,
+    /// Not sent; `refusal` says why.
+    Refused,
+}
+
+/// The result for one record and connection.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ForwardResult {
+    pub object: String,
+    pub record_id: String,
+    pub connection_id: Uuid,
+    pub outcome: Outcome,
+    /// The sender's link row (forwarded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    /// What is sent: the published fields' values (your API names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub published_fields: Option<Map<String, Value>>,
+    /// The partner's object the record arrives as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_object: Option<String>,
+    /// What the partner's inbox shows: the values under the partner's field names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub mapped_fields: Option<Map<String, Value>>,
+}
+
+/// Why a forward request was refused as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// A connection the org is no party to (or that does not exist), by its request field.
+    #[error("{0}: no such connection")]
+    NoConnection(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// The request's connection ids and records, checked (422 naming the member otherwise).
+pub fn checked(request: &ForwardRequest) -> Result<Vec<Uuid>, Invalid> {
+    if request.records.is_empty() || request.records.len() > MAX_RECORDS {
+        return Err(Invalid::new(
+            "records",
+            format!("must hold 1 to {MAX_RECORDS} records"),
+        ));
+    }
+    if request.connection_ids.is_empty() || request.connection_ids.len() > MAX_CONNECTIONS {
+        return Err(Invalid::new(
+            "connection_ids",
+            format!("must hold 1 to {MAX_CONNECTIONS} connections"),
+        ));
+    }
+    for (i, record) in request.records.iter().enumerate() {
+        validate::text(&format!("records[{i}].object"), &record.object, 255)?;
+        validate::text(&format!("records[{i}].record_id"), &record.record_id, 255)?;
+    }
+    let mut ids = Vec::new();
+    for (i, id) in request.connection_ids.iter().enumerate() {
+        let id = validate::uuid(&format!("connection_ids[{i}]"), id)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// What the request's pairs depend on, per connection.
+struct ConnectionFacts {
+    connection: Connection,
+    side: Side,
+    published: BTreeMap<String, Vec<String>>,
+    subscriptions: BTreeMap<String, Subscription>,
+}
+
+/// Call inside a transaction: plans every pair and, unless a dry run, forwards the plannable.
+pub async fn forward(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    request: &ForwardRequest,
+) -> Result<Vec<ForwardResult>, ForwardError> {
+    let ids = checked(request)?;
+    let mut facts = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let (connection, side) = connections::party_to(conn, org, *id, false)
+            .await?
+            .ok_or_else(|| ForwardError::NoConnection(format!("connection_ids[{i}]")))?;
+        let published = published_set(conn, *id, org.as_uuid()).await?;
+        let subscriptions = match connection.partner_of(side) {
+            Some(partner) => {
+                let key = Key {
+                    connection_id: *id,
+                    org_id: partner,
+                };
+                subscriptions::all(conn, key).await?
+            }
+            None => BTreeMap::new(),
+        };
+        facts.push(ConnectionFacts {
+            connection,
+            side,
+            published,
+            subscriptions,
+        });
+    }
+    let wanted: Vec<(String, String)> = request
+        .records
+        .iter()
+        .map(|r| (r.object.clone(), r.record_id.clone()))
+        .collect();
+    let stored = store::records(conn, org, &wanted).await?;
+    let record_ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    let links = store::links_of(conn, org, &ids, &record_ids).await?;
+    let link = |connection_id: Uuid, direction: Direction, object: &str, record_id: &str| {
+        links.iter().find(|l| {
+            l.connection_id == connection_id
+                && l.direction == direction.as_str()
+                && l.object == object
+                && l.local_record_id == record_id
+        })
+    };
+    let mut schemas: HashMap<String, Vec<FieldDef>> = HashMap::new();
+    let mut results = Vec::new();
+    for record_ref in &request.records {
+        let (object, record_id) = (record_ref.object.as_str(), record_ref.record_id.as_str());
+        let stored = stored.get(&(object.to_string(), record_id.to_string()));
+        if !schemas.contains_key(object) {
+            let fields = objects::one(conn, org, object)
+                .await?
+                .map(|o| o.fields)
+                .unwrap_or_default();
+            schemas.insert(object.to_string(), fields);
+        }
+        let all_fields = schemas.get(object).map(Vec::as_slice).unwrap_or_default();
+        for f in &facts {
+            let connection_id = f.connection.id;
+            let published: Option<Vec<FieldDef>> = f.published.get(object).map(|names| {
+                all_fields
+                    .iter()
+                    .filter(|d| names.contains(&d.api_name))
+                    .cloned()
+                    .collect()
+            });
+            let received = link(connection_id, Direction::Received, object, record_id);
+            let sent = link(connection_id, Direction::Sent, object, record_id);
+            let plan = rules::plan(&Facts {
+                object,
+                record_id,
+                connection_status: &f.connection.status,
+                record: stored.map(|r| Record {
+                    fields: &r.fields,
+                    private: r.private,
+                }),
+                published: published.as_deref(),
+                subscription: f.subscriptions.get(object),
+                came_from_connection: received.is_some(),
+            });
+            let mut result = ForwardResult {
+                object: object.to_string(),
+                record_id: record_id.to_string(),
+                connection_id,
+                outcome: Outcome::Refused,
+                link_id: None,
+                refusal: None,
+                published_fields: None,
+                target_object: None,
+                mapped_fields: None,
+            };
+            let plan = match plan {
+                Ok(plan) => plan,
+                Err(refusal) => {
+                    result.refusal = Some(refusal);
+                    results.push(result);
+                    continue;
+                }
+            };
+            result.published_fields = Some(plan.published_fields.clone());
+            result.target_object = Some(plan.target_object.clone());
+            result.mapped_fields = Some(plan.mapped_fields.clone());
+            result.outcome = if rules::already_shared(sent.and_then(|s| s.status())) {
+                Outcome::AlreadyShared
+            } else if request.dry_run {
+                Outcome::WouldForward
+            } else {
+                match send(conn, org, f, object, record_id, plan).await? {
+                    Some(link_id) => {
+                        result.link_id = Some(link_id);
+                        Outcome::Forwarded
+                    }
+                    None => Outcome::AlreadyShared,
+                }
+            };
+            results.push(result);
+        }
+    }
+    Ok(results)
+}
+
+/// Opens the sender's link and queues the offer to the receiving org.
+async fn send(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    facts: &ConnectionFacts,
+    object: &str,
+    record_id: &str,
+    plan: Plan,
+) -> Result<Option<Uuid>, ForwardError> {
+    let connection = &facts.connection;
+    // `plan` succeeds only on an accepted connection, which names both sides.
+    let Some(receiver) = connection.partner_of(facts.side) else {
+        return Ok(None);
+    };
+    let Some(link_id) = store::open_sent(conn, org, connection.id, object, record_id).await? else {
+        return Ok(None);
+    };
+    let offer = RecordForwardedV1 {
+        connection_id: ConnectionId(connection.id),
+        sender_org_id: org,
+        sender_org_name: connection.name_of(facts.side),
+        sender_link_id: link_id,
+        object: object.to_string(),
+        record_id: record_id.to_string(),
+        name: plan.name,
+        fields: plan.published_fields,
+        send_open_tasks: false,
+        send_closed_tasks: false,
+        send_emails: false,
+    };
+    let envelope = Envelope::new(OrgId(receiver), offer);
+    shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;
+    Ok(Some(link_id))
+}

@@ -1,0 +1,16 @@
+//! Record links (S2S `PartnerNetworkRecordConnection`): a record forwarded over a connection,
+//! the receiver's inbox and its answer, and the link rows of both sides.
+//! - [`status`]: the six statuses and the two directions;
+//! - [`rules`]: what blocks a forward and what it sends (pure);
+//! - [`forward`]: the sender's forward and dry run;
+//! - [`inbox`]: the receiver's offers, accept and reject;
+//! - [`answers`]: the consumers of the messages that move a link (arrival, sync's answer, the
+//!   receiver's answer);
+//! - [`store`]: link rows as stored, and the lists read from them.
+
+pub mod answers;
+pub mod forward;
+pub mod inbox;
+pub mod rules;
+pub mod status;
+pub mod store;

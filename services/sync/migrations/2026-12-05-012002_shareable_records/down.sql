@@ -1,0 +1,1 @@
+DROP VIEW sync.shareable_records;
