@@ -7,7 +7,7 @@
 //! | `HTTP_ADDR` | `0.0.0.0:8080` | where the HTTP API listens |
 //! | `PUBLIC_BASE_URL` | `http://localhost:8080` | the address users reach; links in emails are built from it, never from a request's Host header |
 //! | `QUEUE_PREFIX` | `partnernet` | prefix of every exchange and queue name (a deployment or a test gets its own) |
-//! | `AMQP_PREFETCH` | `32` | unacknowledged deliveries a consumer holds at once |
+//! | `AMQP_PREFETCH` | `32` | unacknowledged deliveries a consumer holds at once (raised to `CONSUMER_LANES` × `CONSUMER_BATCH`, 128 by default, so that every lane can take a full batch) |
 //! | `DB_POOL_SIZE` | `16` | PostgreSQL connections per process |
 //! | `OUTBOX_POLL_MS` | `100` | how often the outbox relay looks for new rows when idle |
 //! | `RETRY_INITIAL_MS` | `1000` | first retry delay |
