@@ -95,12 +95,11 @@ async fn session(
     let queues = super::declare(channel.channel(), &ctx.topology, spec).await?;
     // The inbox and the metrics know the consumer by its work queue's name, partitions or not.
     let queue = ctx.topology.work_queue(spec.service, spec.name);
-    let prefetch = prefetch(ctx.prefetch, &ctx.settings);
     timed(
         "setting prefetch",
         channel
             .channel()
-            .basic_qos(prefetch, BasicQosOptions { global: false }),
+            .basic_qos(ctx.prefetch, BasicQosOptions { global: false }),
     )
     .await?;
     let mut streams = Vec::new();
@@ -139,7 +138,7 @@ async fn session(
     ctx.health.set(component, true);
     tracing::info!(
         queue,
-        prefetch,
+        prefetch = ctx.prefetch,
         lanes = settings.lanes,
         batch = settings.batch_size,
         "consuming"
@@ -234,30 +233,9 @@ async fn session(
     }
 }
 
-/// `AMQP_PREFETCH`, raised to a full batch for every lane: with less, a lane that takes a full
-/// batch holds every delivery and the other lanes wait for its acks (measured: 4 lanes of 32
-/// with a prefetch of 32 ingested ~600 records/s, with 128 ~2,000; docs/benchmarks.md).
-fn prefetch(configured: u16, settings: &ConsumerSettings) -> u16 {
-    let lanes_full = settings.lanes.saturating_mul(settings.batch_size);
-    configured.max(u16::try_from(lanes_full).unwrap_or(u16::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_prefetch_covers_a_batch_for_every_lane() {
-        let settings = ConsumerSettings::default();
-        assert_eq!(prefetch(32, &settings), 128);
-        assert_eq!(prefetch(500, &settings), 500, "a larger setting stays");
-        let one = ConsumerSettings {
-            lanes: 1,
-            batch_size: 1,
-            ..ConsumerSettings::default()
-        };
-        assert_eq!(prefetch(32, &one), 32);
-    }
 
     #[test]
     fn the_reconnect_pause_resets_after_a_session_that_worked() {
