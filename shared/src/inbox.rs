@@ -89,3 +89,19 @@ pub async fn record_many(
     .await?;
     Ok(claimed.into_iter().collect())
 }
+
+/// Takes back inbox rows of this transaction: messages a handler refused (dead-lettered, so
+/// that the same message put back on the queue later is handled, not taken for a duplicate).
+pub async fn forget_many(
+    conn: &mut AsyncPgConnection,
+    consumer_name: &str,
+    ids: &[uuid::Uuid],
+) -> QueryResult<usize> {
+    diesel::delete(
+        inbox::table
+            .filter(inbox::consumer.eq(consumer_name))
+            .filter(inbox::message_id.eq_any(ids)),
+    )
+    .execute(conn)
+    .await
+}

@@ -3,7 +3,7 @@
 //! - `partnernet_messages_retried_total{consumer}`;
 //! - `partnernet_messages_dead_lettered_total{consumer}`;
 //! - `partnernet_outbox_published_total{service}`;
-//! - `partnernet_outbox_backlog{service}` (gauge: rows seen waiting by the last relay pass);
+//! - `partnernet_outbox_backlog{service}` (gauge: rows waiting, read after a relay pass at most every 5 s);
 //! - `partnernet_emails_sent_total`, `partnernet_emails_failed_total`, `partnernet_emails_retried_total`.
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};

@@ -35,6 +35,7 @@ mod records_bulk;
 mod records_change_feed;
 mod records_http;
 mod records_ingest;
+mod records_ingest_batches;
 mod records_schemas;
 mod redelivery;
 mod retries;

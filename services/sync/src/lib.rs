@@ -95,8 +95,8 @@ fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
             // One queue with a single active consumer: per-record order holds across
             // replicas (one takes the queue, others stand by); lanes by record key inside it.
             handlers: Handlers::new()
-                .on_ingest::<RecordUpsertV1, _>(ingest.clone())
-                .on_ingest::<RecordDeleteV1, _>(ingest),
+                .on_ingest_batch::<RecordUpsertV1, _>(ingest.clone())
+                .on_ingest_batch::<RecordDeleteV1, _>(ingest),
         },
         ConsumerSpec {
             service: NAME,

@@ -1,6 +1,8 @@
 //! One batch: the messages handled in one transaction (inbox rows for all in one statement, the
 //! effects, commit) and one acknowledgement. When a handler fails, the batch is rolled back and
 //! each message is tried alone, so only the failing one goes to a retry or the dead letters.
+//! A batch handler may instead refuse single messages (having changed nothing for them): the
+//! batch commits without their inbox rows and each refused one is dead-lettered alone.
 
 use super::handlers::{AnyMessage, Context, Decoded};
 use super::item::{Item, Work};
@@ -43,6 +45,13 @@ enum Failure {
     Handler(HandlerError),
 }
 
+/// A committed attempt: how many messages were new, and which of them the handlers refused
+/// (by message id, with the reason).
+struct Attempted {
+    new: usize,
+    refused: Vec<(uuid::Uuid, String)>,
+}
+
 pub(crate) async fn run(shared: Arc<Shared>, items: Vec<Item>, keys: Vec<String>) -> Report {
     let span = tracing::info_span!("batch", consumer = shared.queue, messages = items.len());
     let mut deferred = Vec::new();
@@ -71,11 +80,8 @@ async fn settle(
         let all: Vec<&Item> = work.iter().collect();
         loop {
             match attempt(shared, &all).await {
-                Ok(new) => {
-                    let tags: Vec<u64> = all.iter().map(|item| item.tag()).collect();
-                    shared.acks.ack(&tags).await?;
-                    shared.count_handled("handled", new);
-                    shared.count_handled("duplicate", all.len() - new);
+                Ok(done) => {
+                    finish(shared, &all, done).await?;
                     return Ok(End::Done);
                 }
                 Err(Failure::DatabaseDown) => {
@@ -91,6 +97,31 @@ async fn settle(
         }
     }
     one_by_one(shared, work, deferred).await
+}
+
+/// After a commit: acks what was handled (or a duplicate), dead-letters what was refused.
+async fn finish(shared: &Shared, items: &[&Item], done: Attempted) -> anyhow::Result<()> {
+    let Attempted { new, mut refused } = done;
+    let refused_count = refused.len();
+    let mut tags = Vec::with_capacity(items.len());
+    let mut dead = Vec::new();
+    for item in items {
+        let id = decoded(item).map(|d| d.head.message_id.as_uuid());
+        // A second copy of a refused message in the batch was a duplicate: it is acked.
+        match id.and_then(|id| refused.iter().position(|(r, _)| *r == id)) {
+            Some(i) => dead.push((*item, refused.swap_remove(i).1)),
+            None => tags.push(item.tag()),
+        }
+    }
+    shared.acks.ack(&tags).await?;
+    for (item, reason) in dead {
+        dead_letter(shared, item, &reason)
+            .instrument(message_span(item))
+            .await?;
+    }
+    shared.count_handled("handled", new - refused_count);
+    shared.count_handled("duplicate", items.len() - new);
+    Ok(())
 }
 
 /// Each message in its own transaction, in order (a batch of one, or a batch that failed).
@@ -126,7 +157,11 @@ enum Alone {
 async fn alone(shared: &Shared, item: &Item) -> anyhow::Result<Alone> {
     loop {
         match attempt(shared, &[item]).await {
-            Ok(new) => {
+            Ok(Attempted { refused, .. }) if !refused.is_empty() => {
+                let reason = refused.into_iter().map(|(_, r)| r).collect::<Vec<_>>();
+                return Ok(Alone::Failed(HandlerError::Permanent(reason.join("; "))));
+            }
+            Ok(Attempted { new, .. }) => {
                 shared.acks.ack(&[item.tag()]).await?;
                 let outcome = if new == 1 { "handled" } else { "duplicate" };
                 shared.count_handled(outcome, 1);
@@ -205,8 +240,9 @@ fn message_span(item: &Item) -> tracing::Span {
 
 /// One transaction for `items`: bounded waits on locks and statements, the inbox rows of all
 /// in one statement, then each new message's handler in order (runs of one type together).
-/// Returns how many were new.
-async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
+/// The inbox rows of messages a handler refused are taken back before the commit, so that a
+/// refused message put back on the queue (after its cause is fixed) is handled again.
+async fn attempt(shared: &Shared, items: &[&Item]) -> Result<Attempted, Failure> {
     let Ok(mut conn) = shared.ctx.pool.get().await else {
         return Err(Failure::DatabaseDown);
     };
@@ -224,7 +260,7 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
         service: shared.service,
         consumer: &shared.queue,
     };
-    let body = async |conn: &mut AsyncPgConnection| -> Result<usize, HandlerError> {
+    let body = async |conn: &mut AsyncPgConnection| -> Result<Attempted, HandlerError> {
         let ids: Vec<uuid::Uuid> = items
             .iter()
             .filter_map(|item| decoded(item))
@@ -237,6 +273,7 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
             .filter_map(|item| decoded(item))
             .filter(|d| new.remove(&d.head.message_id.as_uuid()))
             .collect();
+        let mut refused = Vec::new();
         let mut start = 0;
         while start < fresh.len() {
             let mut end = start + 1;
@@ -244,10 +281,22 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
                 end += 1;
             }
             let messages: Vec<&AnyMessage> = fresh[start..end].iter().map(|d| &d.message).collect();
-            guarded(fresh[start].runner.as_ref(), &ctx, conn, &messages).await?;
+            let run = guarded(fresh[start].runner.as_ref(), &ctx, conn, &messages).await?;
+            for (i, reason) in run {
+                if let Some(d) = fresh[start..end].get(i) {
+                    refused.push((d.head.message_id.as_uuid(), reason));
+                }
+            }
             start = end;
         }
-        Ok(fresh.len())
+        if !refused.is_empty() {
+            let ids: Vec<uuid::Uuid> = refused.iter().map(|(id, _)| *id).collect();
+            inbox::forget_many(conn, &shared.queue, &ids).await?;
+        }
+        Ok(Attempted {
+            new: fresh.len(),
+            refused,
+        })
     };
     let transaction = async {
         let conn: &mut AsyncPgConnection = &mut conn;
@@ -259,10 +308,10 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
         }
         // The rest is what `TransactionManager::transaction` does.
         match body(conn).await {
-            Ok(new) => {
+            Ok(done) => {
                 <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::commit_transaction(conn)
                     .await?;
-                Ok(new)
+                Ok(done)
             }
             Err(err) => {
                 match <AnsiTransactionManager as TransactionManager<AsyncPgConnection>>::rollback_transaction(conn)
@@ -276,7 +325,7 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<usize, Failure> {
     };
     let outcome = tokio::time::timeout(settings.handler_timeout, transaction).await;
     match outcome {
-        Ok(Ok(new)) => Ok(new),
+        Ok(Ok(done)) => Ok(done),
         Ok(Err(HandlerError::Transient(err))) => {
             drop(conn);
             // A failure because PostgreSQL went away is not the message's fault.
@@ -304,7 +353,7 @@ async fn guarded(
     ctx: &Context<'_>,
     conn: &mut AsyncPgConnection,
     messages: &[&AnyMessage],
-) -> Result<(), HandlerError> {
+) -> Result<super::handlers::Refused, HandlerError> {
     match AssertUnwindSafe(runner.run(ctx, conn, messages))
         .catch_unwind()
         .await

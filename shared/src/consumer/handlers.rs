@@ -75,6 +75,10 @@ pub enum Order {
 /// A decoded message waiting for its handler (an `Envelope<M>` behind `dyn Any`).
 pub(crate) type AnyMessage = Box<dyn Any + Send + Sync>;
 
+/// Messages of a run that a handler refused without changing anything: their index in the
+/// run and the reason. The runtime dead-letters each alone; the rest of the batch commits.
+pub(crate) type Refused = Vec<(usize, String)>;
+
 /// Runs a run of same-type messages on a connection inside a transaction.
 pub(crate) trait Runner: Send + Sync {
     fn run<'a>(
@@ -82,7 +86,7 @@ pub(crate) trait Runner: Send + Sync {
         ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
-    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+    ) -> BoxFuture<'a, Result<Refused, HandlerError>>;
 }
 
 fn typed<'a, M: Message>(
@@ -110,12 +114,12 @@ impl<M: Message, H: Handler<M>> Runner for Typed<M, One<H>> {
         ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+    ) -> BoxFuture<'a, Result<Refused, HandlerError>> {
         Box::pin(async move {
             for message in typed::<M>(messages)? {
                 self.inner.0.handle(ctx, conn, message).await?;
             }
-            Ok(())
+            Ok(Refused::new())
         })
     }
 }
@@ -126,10 +130,11 @@ impl<M: Message, H: BatchHandler<M>> Runner for Typed<M, Many<H>> {
         ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+    ) -> BoxFuture<'a, Result<Refused, HandlerError>> {
         Box::pin(async move {
             let typed = typed::<M>(messages)?;
-            self.inner.0.handle_batch(ctx, conn, &typed).await
+            self.inner.0.handle_batch(ctx, conn, &typed).await?;
+            Ok(Refused::new())
         })
     }
 }
@@ -189,7 +194,7 @@ impl<M: Message, H: IngestHandler<M>> Runner for Typed<M, Ingest<H>> {
         ctx: &'a Context<'a>,
         conn: &'a mut AsyncPgConnection,
         messages: &'a [&'a AnyMessage],
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+    ) -> BoxFuture<'a, Result<Refused, HandlerError>> {
         Box::pin(async move {
             for message in messages {
                 let published = message.downcast_ref::<Published<M>>().ok_or_else(|| {
@@ -200,7 +205,69 @@ impl<M: Message, H: IngestHandler<M>> Runner for Typed<M, Ingest<H>> {
                     .handle(ctx, conn, published.user_id.as_deref(), &published.envelope)
                     .await?;
             }
-            Ok(())
+            Ok(Refused::new())
+        })
+    }
+}
+
+/// A message of an org's own system handed to an [`IngestBatchHandler`].
+pub struct FromOrg<'a, M> {
+    /// The AMQP `user_id` property, checked by the broker (see [`IngestHandler::handle`]).
+    pub user_id: Option<&'a str>,
+    pub envelope: &'a Envelope<M>,
+}
+
+/// Handles a run of messages of orgs' own systems at once (set statements for all), in queue
+/// order: several messages of one key come in the order they were published.
+///
+/// Returns one result per message, in order. `Err(reason)` refuses that message alone: the
+/// handler must have changed nothing for it (check before writing); the runtime dead-letters it
+/// with the reason and commits the others. An `Err` of the whole call (a database failure)
+/// fails the run; the runtime then tries each message alone.
+pub trait IngestBatchHandler<M: Message>: Send + Sync + 'static {
+    fn handle_batch(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        messages: &[FromOrg<'_, M>],
+    ) -> impl Future<Output = Result<Vec<Result<(), String>>, HandlerError>> + Send;
+}
+
+struct IngestBatch<H>(Arc<H>);
+
+impl<M: Message, H: IngestBatchHandler<M>> Runner for Typed<M, IngestBatch<H>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<Refused, HandlerError>> {
+        Box::pin(async move {
+            let typed = messages
+                .iter()
+                .map(|message| {
+                    let published = message.downcast_ref::<Published<M>>().ok_or_else(|| {
+                        HandlerError::permanent("runtime bug: message of the wrong type")
+                    })?;
+                    Ok(FromOrg {
+                        user_id: published.user_id.as_deref(),
+                        envelope: &published.envelope,
+                    })
+                })
+                .collect::<Result<Vec<_>, HandlerError>>()?;
+            let results = self.inner.0.handle_batch(ctx, conn, &typed).await?;
+            if results.len() != typed.len() {
+                return Err(HandlerError::permanent(format!(
+                    "handler bug: {} results for {} messages",
+                    results.len(),
+                    typed.len()
+                )));
+            }
+            Ok(results
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, result)| result.err().map(|reason| (i, reason)))
+                .collect())
         })
     }
 }
@@ -242,12 +309,24 @@ impl Handlers {
     /// Registers a handler of messages orgs' own systems publish to the ingest exchange, in
     /// order of [`Message::order_key`]; the work queue is bound to the ingest exchange instead
     /// of the events exchange (a consumer takes one or the other).
-    pub fn on_ingest<M: Message, H: IngestHandler<M>>(mut self, handler: H) -> Self {
-        self.source = Source::Ingest;
-        let runner: Arc<dyn Runner> = Arc::new(Typed::<M, _> {
+    pub fn on_ingest<M: Message, H: IngestHandler<M>>(self, handler: H) -> Self {
+        self.register_ingest::<M>(Arc::new(Typed::<M, _> {
             inner: Ingest(Arc::new(handler)),
             _m: Default::default(),
-        });
+        }))
+    }
+
+    /// Like [`Handlers::on_ingest`], with a handler that takes a batch's run of `M` at once and
+    /// may refuse messages of it one by one.
+    pub fn on_ingest_batch<M: Message, H: IngestBatchHandler<M>>(self, handler: H) -> Self {
+        self.register_ingest::<M>(Arc::new(Typed::<M, _> {
+            inner: IngestBatch(Arc::new(handler)),
+            _m: Default::default(),
+        }))
+    }
+
+    fn register_ingest<M: Message>(mut self, runner: Arc<dyn Runner>) -> Self {
+        self.source = Source::Ingest;
         let decoder: Decoder = Arc::new(move |body: &[u8], user_id: Option<&str>| {
             let message = decode_valid::<M>(body)?;
             Ok(Decoded {

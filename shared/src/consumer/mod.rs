@@ -8,7 +8,8 @@
 //!   share an ordering key run one after another in queue order, other keys beside them;
 //! - a batch is one transaction (inbox rows for all, the effects, commit) and its acks follow the
 //!   commit; when one message fails, each message of the batch is tried alone, so only the
-//!   failing one is retried or dead-lettered;
+//!   failing one is retried or dead-lettered; an [`IngestBatchHandler`] may refuse single
+//!   messages instead (having changed nothing for them): those are dead-lettered, the rest commit;
 //! - a handler that panics is a permanent failure of its message; one that outlives
 //!   `HANDLER_TIMEOUT_MS` (or waits on a lock past `DB_LOCK_TIMEOUT_MS`) a transient one;
 //! - on any broker error, or a panic of the runtime itself, it rebuilds the connection, the
@@ -26,7 +27,10 @@ mod scheduler;
 mod settings;
 mod settle;
 
-pub use handlers::{BatchHandler, Context, Handler, Handlers, IngestHandler, Order, Source};
+pub use handlers::{
+    BatchHandler, Context, FromOrg, Handler, Handlers, IngestBatchHandler, IngestHandler, Order,
+    Source,
+};
 pub use runner::{ConsumerContext, component_name, run};
 pub use settings::ConsumerSettings;
 

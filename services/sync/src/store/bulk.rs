@@ -1,6 +1,8 @@
 //! Many records of one object at once (HTTP bulk, `partnernet records import`): written in
-//! batches, one transaction per batch and a savepoint per record, so a bad record fails alone.
+//! batches, one transaction and one set of statements per batch ([`upsert_many`]); a bad record
+//! is refused alone, with its line.
 
+use super::batch::{Author, Write, upsert_many};
 use super::write::{Upsert, Writer};
 use super::{Mode, Outcome, WriteError};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -63,7 +65,8 @@ impl BulkSummary {
 /// A parsed line, or why it could not be parsed.
 pub type Parsed = Result<BulkRecord, BulkFailure>;
 
-/// Writes one batch in one transaction; each record in a savepoint of its own. Only a
+/// Writes one batch in one transaction, with the set statements of [`upsert_many`] (no
+/// savepoint per record: a bad record is refused before anything of it is written). Only a
 /// database failure fails the whole batch.
 pub async fn write_batch(
     conn: &mut AsyncPgConnection,
@@ -72,49 +75,61 @@ pub async fn write_batch(
     batch: &[(u64, Parsed)],
     summary: &mut BulkSummary,
 ) -> Result<(), diesel::result::Error> {
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        for (number, parsed) in batch {
-            let record = match parsed {
-                Ok(record) => record,
-                Err(failure) => {
-                    summary.fail(*number, failure.field.clone(), failure.reason.clone());
-                    continue;
-                }
-            };
-            if let Err(invalid) = shared::validate::text(
-                "record_id",
-                &record.record_id,
-                shared::message::events::record::RECORD_KEY_MAX,
-            ) {
-                summary.fail(*number, Some(invalid.field), invalid.reason);
+    let mut writes = Vec::with_capacity(batch.len());
+    let mut lines = Vec::with_capacity(batch.len());
+    for (number, parsed) in batch {
+        let record = match parsed {
+            Ok(record) => record,
+            Err(failure) => {
+                summary.fail(*number, failure.field.clone(), failure.reason.clone());
                 continue;
             }
-            let input = Upsert {
+        };
+        if let Err(invalid) = shared::validate::text(
+            "record_id",
+            &record.record_id,
+            shared::message::events::record::RECORD_KEY_MAX,
+        ) {
+            summary.fail(*number, Some(invalid.field), invalid.reason);
+            continue;
+        }
+        writes.push(Write {
+            org: writer.org,
+            cause: writer.cause,
+            input: Upsert {
                 object,
                 record_id: &record.record_id,
                 fields: &record.fields,
                 private: record.private,
                 mode: Mode::Upsert,
-            };
-            let result = conn
-                .transaction::<_, WriteError, _>(async |conn| writer.upsert(conn, &input).await)
-                .await;
-            match result {
-                Ok(Outcome::Created { .. }) => summary.created += 1,
-                Ok(Outcome::Updated { .. } | Outcome::Deleted { .. }) => summary.updated += 1,
-                Ok(Outcome::Unchanged { .. }) => summary.unchanged += 1,
-                Err(WriteError::Database(e)) => return Err(e),
-                Err(e) => {
-                    let problem = e.into_api_error();
-                    summary.fail(
-                        *number,
-                        problem.problem().field.clone(),
-                        problem.problem().detail.clone(),
-                    );
-                }
+            },
+        });
+        lines.push(*number);
+    }
+    let author = Author {
+        clock: writer.clock,
+        changed_by: &writer.changed_by,
+    };
+    let results = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            upsert_many(conn, &author, &writes).await
+        })
+        .await?;
+    for (number, result) in lines.into_iter().zip(results) {
+        match result {
+            Ok(Outcome::Created { .. }) => summary.created += 1,
+            Ok(Outcome::Updated { .. } | Outcome::Deleted { .. }) => summary.updated += 1,
+            Ok(Outcome::Unchanged { .. }) => summary.unchanged += 1,
+            Err(WriteError::Database(e)) => return Err(e),
+            Err(e) => {
+                let problem = e.into_api_error();
+                summary.fail(
+                    number,
+                    problem.problem().field.clone(),
+                    problem.problem().detail.clone(),
+                );
             }
         }
-        Ok(())
-    })
-    .await
+    }
+    Ok(())
 }

@@ -1,10 +1,12 @@
 //! The record store: an org's records with a version and, per field, a stamp and an origin.
 //!
-//! Every write, whatever its source (AMQP ingest, HTTP, bulk), goes through [`write::upsert`] or
-//! [`write::delete`]: validated against the org's schema, stored with the version +1 and new
+//! Every write, whatever its source (AMQP ingest, HTTP, bulk), goes through
+//! [`batch::upsert_many`] (a run of upserts with set statements; a single HTTP write is a run of
+//! one) or [`write::Writer::delete`]: validated against the org's schema, stored with the version +1 and new
 //! stamps for the changed fields only, and published as one `RecordChangedV1` through the
 //! outbox in the same transaction. A write that changes nothing stores and publishes nothing.
 
+pub mod batch;
 pub mod bulk;
 pub mod read;
 pub mod write;

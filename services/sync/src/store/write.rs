@@ -1,7 +1,8 @@
 //! The one write path of the record store (see the module above).
 
-use super::read::{self, RecordRow};
-use super::{FieldStamp, Mode, Outcome, WriteError};
+use super::batch::{Author, Write, upsert_many};
+use super::read;
+use super::{Mode, Outcome, WriteError};
 use crate::schema::{record_lookups, records};
 use crate::schemas;
 use chrono::Utc;
@@ -9,8 +10,6 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
-use shared::crm::values::{self, WriteKind};
-use shared::crm::{FieldType, ObjectDef};
 use shared::hlc::Clock;
 use shared::ids::OrgId;
 use shared::message::events::sync::{ChangedBy, RecordChangedV1};
@@ -27,6 +26,7 @@ pub struct Writer<'a> {
 
 /// Create a record or change the fields given (`null` clears one); fields not named keep
 /// their value. `private`: `None` keeps the flag.
+#[derive(Clone, Copy)]
 pub struct Upsert<'a> {
     pub object: &'a str,
     pub record_id: &'a str,
@@ -36,72 +36,26 @@ pub struct Upsert<'a> {
 }
 
 impl Writer<'_> {
-    /// Call inside a transaction: the record's row is locked until it ends.
+    /// Call inside a transaction: the record's row is locked until it ends. The same path as
+    /// a batch ([`super::batch::upsert_many`]) of one.
     pub async fn upsert(
         &self,
         conn: &mut AsyncPgConnection,
         input: &Upsert<'_>,
     ) -> Result<Outcome, WriteError> {
-        let schema = schemas::effective(conn, self.org, input.object)
-            .await?
-            .ok_or_else(|| WriteError::UnknownObject(input.object.to_string()))?;
-        // A tombstone is read too: a record created again goes on from its version.
-        let existing = read::one(conn, self.org, input.object, input.record_id, true).await?;
-        let live = existing.as_ref().filter(|row| !row.deleted);
-        match (input.mode, live) {
-            (Mode::CreateOnly, Some(_)) => {
-                return Err(WriteError::AlreadyExists(input.record_id.to_string()));
-            }
-            (Mode::UpdateOnly, None) => {
-                return Err(WriteError::NotFound(input.record_id.to_string()));
-            }
-            _ => {}
-        }
-        let kind = if live.is_some() {
-            WriteKind::Update
-        } else {
-            WriteKind::Create
+        let write = Write {
+            org: self.org,
+            cause: self.cause,
+            input: *input,
         };
-        let canonical =
-            values::validate(&schema, input.fields, kind).map_err(WriteError::Invalid)?;
-        let empty = Map::new();
-        let old_fields = live
-            .and_then(|row| row.fields.as_object())
-            .unwrap_or(&empty);
-        let changed: Map<String, Value> = canonical
-            .into_iter()
-            .filter(|(name, value)| old_fields.get(name).unwrap_or(&Value::Null) != value)
-            .collect();
-        let old_private = live.is_some_and(|row| row.private);
-        let private = input.private.unwrap_or(old_private);
-        if let Some(row) = live
-            && changed.is_empty()
-            && private == old_private
-        {
-            return Ok(Outcome::Unchanged {
-                version: row.version,
-            });
-        }
-        let mut fields = old_fields.clone();
-        for (name, value) in &changed {
-            if value.is_null() {
-                fields.remove(name);
-            } else {
-                fields.insert(name.clone(), value.clone());
-            }
-        }
-        let stamps = self.stamp(live, &changed);
-        let version = existing.as_ref().map_or(0, |row| row.version) + 1;
-        self.store(conn, input, &fields, &stamps, version, private, false)
-            .await?;
-        self.keep_lookups(conn, &schema, input, &changed).await?;
-        self.publish(conn, input.object, input.record_id, version, false, changed)
-            .await?;
-        Ok(if live.is_some() {
-            Outcome::Updated { version }
-        } else {
-            Outcome::Created { version }
-        })
+        let author = Author {
+            clock: self.clock,
+            changed_by: &self.changed_by,
+        };
+        let mut results = upsert_many(conn, &author, std::slice::from_ref(&write)).await?;
+        results.pop().unwrap_or(Err(WriteError::Database(
+            diesel::result::Error::QueryBuilderError("the batch write gave no result".into()),
+        )))
     }
 
     /// Deletes a live record: its fields go, a tombstone keeps its version.
@@ -151,27 +105,6 @@ impl Writer<'_> {
         Ok(Outcome::Deleted { version })
     }
 
-    /// The stamps after the write: new ones for the changed fields, the old ones for the rest.
-    fn stamp(&self, live: Option<&RecordRow>, changed: &Map<String, Value>) -> Map<String, Value> {
-        let mut stamps = live
-            .and_then(|row| row.stamps.as_object().cloned())
-            .unwrap_or_default();
-        for name in changed.keys() {
-            let floor = stamps
-                .get(name)
-                .and_then(|s| serde_json::from_value::<FieldStamp>(s.clone()).ok())
-                .map(|s| s.stamp);
-            let stamp = FieldStamp {
-                stamp: self.clock.after(floor),
-                origin: self.org.as_uuid(),
-            };
-            if let Ok(value) = serde_json::to_value(stamp) {
-                stamps.insert(name.clone(), value);
-            }
-        }
-        stamps
-    }
-
     #[allow(clippy::too_many_arguments)]
     async fn store(
         &self,
@@ -217,46 +150,6 @@ impl Writer<'_> {
             ))
             .execute(conn)
             .await?;
-        Ok(())
-    }
-
-    /// Rewrites the lookup index rows of the lookup fields that changed.
-    async fn keep_lookups(
-        &self,
-        conn: &mut AsyncPgConnection,
-        schema: &ObjectDef,
-        input: &Upsert<'_>,
-        changed: &Map<String, Value>,
-    ) -> QueryResult<()> {
-        for (name, value) in changed {
-            let Some(FieldType::Lookup { object: parent }) =
-                schema.field(name).map(|f| &f.field_type)
-            else {
-                continue;
-            };
-            diesel::delete(
-                record_lookups::table
-                    .filter(record_lookups::org_id.eq(self.org.as_uuid()))
-                    .filter(record_lookups::object.eq(input.object))
-                    .filter(record_lookups::record_id.eq(input.record_id))
-                    .filter(record_lookups::field.eq(name)),
-            )
-            .execute(conn)
-            .await?;
-            if let Some(parent_id) = value.as_str() {
-                diesel::insert_into(record_lookups::table)
-                    .values((
-                        record_lookups::org_id.eq(self.org.as_uuid()),
-                        record_lookups::object.eq(input.object),
-                        record_lookups::record_id.eq(input.record_id),
-                        record_lookups::field.eq(name),
-                        record_lookups::parent_object.eq(parent),
-                        record_lookups::parent_id.eq(parent_id),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-        }
         Ok(())
     }
 
