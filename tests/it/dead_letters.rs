@@ -62,28 +62,25 @@ async fn malformed_messages_are_dead_lettered_with_their_reason_and_the_worker_k
         (letters.len() == 3).then_some(letters)
     })
     .await;
-    assert!(
-        letters[0].reason.starts_with("not a PartnerNet envelope"),
-        "{}",
-        letters[0].reason
-    );
-    assert!(
-        letters[1]
-            .reason
-            .starts_with("payload of connection.invitation_sent.v1 does not match its schema"),
-        "{}",
-        letters[1].reason
-    );
-    assert_eq!(
-        letters[2].reason,
-        "no handler here for message type connection.invitation_sent.v99"
-    );
-    for (letter, body) in letters.iter().zip(&bad_bodies) {
-        assert_eq!(
-            letter.body.as_bytes(),
-            body.as_slice(),
+    // Bad messages are handled on whichever lane is free: their dead letters come in any order.
+    let reasons: Vec<&str> = letters.iter().map(|l| l.reason.as_str()).collect();
+    for expected in [
+        "not a PartnerNet envelope",
+        "payload of connection.invitation_sent.v1 does not match its schema",
+        "no handler here for message type connection.invitation_sent.v99",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.starts_with(expected)),
+            "{expected:?} among {reasons:?}"
+        );
+    }
+    for body in &bad_bodies {
+        assert!(
+            letters.iter().any(|l| l.body.as_bytes() == body.as_slice()),
             "the body is kept as received"
         );
+    }
+    for letter in &letters {
         assert_eq!(
             letter.original_queue,
             app.topology().work_queue("notification", "emails")
