@@ -12,6 +12,7 @@ use shared::message::events::connection::{
     ConnectionDeactivatedV1, ConnectionTemplateChosenV1, InvitationAcceptedV1,
     InvitationCancelledV1, InvitationDeclinedV1, InvitationResentV1, InvitationSentV1,
 };
+use shared::message::events::link_ends::LinkEndedV1;
 use shared::message::events::links::{
     CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordRejectedV1,
 };
@@ -89,7 +90,8 @@ pub fn consumers() -> Vec<ConsumerSpec> {
                 .on::<CopyCreatedV1, _>(links::answers::MoveLinks)
                 .on::<CopyRefusedV1, _>(links::answers::MoveLinks)
                 .on::<RecordAcceptedV1, _>(links::answers::MoveLinks)
-                .on::<RecordRejectedV1, _>(links::answers::MoveLinks),
+                .on::<RecordRejectedV1, _>(links::answers::MoveLinks)
+                .on::<LinkEndedV1, _>(links::answers::MoveLinks),
         },
     ]
 }

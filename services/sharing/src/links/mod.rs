@@ -6,9 +6,13 @@
 //! - [`inbox`]: the receiver's offers, accept and reject;
 //! - [`answers`]: the consumers of the messages that move a link (arrival, sync's answer, the
 //!   receiver's answer);
+//! - [`deactivation`]: a deactivated connection's links ending, its offers withdrawn;
+//! - [`ending`]: stop sharing, and the partner's side of a link that ended;
 //! - [`store`]: link rows as stored, and the lists read from them.
 
 pub mod answers;
+pub mod deactivation;
+pub mod ending;
 pub mod forward;
 pub mod inbox;
 pub mod rules;
