@@ -28,6 +28,7 @@ mod links_deactivation;
 mod links_email;
 mod links_forward;
 mod links_isolation;
+mod links_record_ends;
 mod links_stop;
 mod links_support;
 mod links_throughput;
