@@ -134,3 +134,44 @@ async fn links_stop_sharing_a_pending_forward_withdraws_it_from_the_inbox() {
     link_with_status(&app, n.acme(), "Account", "acc-1", "Pending (sent)").await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_stop_sharing_while_the_partner_accepts_ends_both_links_whatever_the_order() {
+    let app = TestApp::spawn().await;
+    let n = net(&app, false).await;
+    record(
+        &app,
+        n.acme(),
+        "Account",
+        "acc-1",
+        json!({ "Name": "Initrode" }),
+    )
+    .await;
+    forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
+    let entry = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
+    let copy = entry["id"].as_str().expect("an id").to_string();
+    crate::links_support::accept(
+        &app,
+        n.globex(),
+        json!([{ "id": entry["id"], "assign_to": n.p.globex_owner }]),
+    )
+    .await;
+    // The stop races the copy: before it exists, or after the sender's link is active.
+    stop(&app, n.acme(), "Account", "acc-1", &n.id, 200).await;
+    eventually("Globex's copy", Duration::from_secs(20), || async {
+        (get_record(&app, n.globex(), "Account", &copy).await.0 == 200).then_some(())
+    })
+    .await;
+    link_with_status(&app, n.globex(), "Account", &copy, "Inactive").await;
+    app.wait_idle().await;
+    assert_eq!(
+        sharing(&app, n.acme(), "Account", "acc-1").await[0]["status"],
+        "Inactive"
+    );
+    assert_eq!(
+        sharing(&app, n.globex(), "Account", &copy).await[0]["status"],
+        "Inactive"
+    );
+    assert_eq!(get_record(&app, n.globex(), "Account", &copy).await.0, 200);
+    app.stop().await;
+}
