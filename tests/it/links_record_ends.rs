@@ -52,6 +52,30 @@ async fn links_deleting_or_converting_the_copy_ends_both_links() {
     let account = shared_copy(&app, &n, "Account", "acc-1").await;
     let lead = shared_copy(&app, &n, "Lead", "lead-1").await;
 
+    // A third org deleting its own record of the same id ends nothing.
+    let initech = app.create_org("Initech").await;
+    record(
+        &app,
+        &initech.key,
+        "Account",
+        &account,
+        json!({ "Name": "Own" }),
+    )
+    .await;
+    let theirs = app
+        .http
+        .delete(format!("{}/v1/records/Account/{account}", app.base_url))
+        .bearer_auth(&initech.key)
+        .send()
+        .await
+        .expect("answered");
+    assert!(theirs.status().is_success(), "{}", theirs.status());
+    app.wait_idle().await;
+    assert_eq!(
+        crate::links_support::sharing(&app, n.acme(), "Account", "acc-1").await[0]["status"],
+        "Active (sent)"
+    );
+
     // Globex deletes its Account copy.
     let deleted = app
         .http
