@@ -293,6 +293,8 @@ impl Handler<ConnectionDeactivatedV1> for TrackConnections {
                 message.org_id
             )));
         }
-        set_status(conn, id, "inactive").await
+        set_status(conn, id, "inactive").await?;
+        crate::links::deactivation::end_all(conn, id, message.occurred_at).await?;
+        Ok(())
     }
 }

@@ -12,9 +12,11 @@ use shared::message::events::connection::{
     ConnectionDeactivatedV1, ConnectionTemplateChosenV1, InvitationAcceptedV1,
     InvitationCancelledV1, InvitationDeclinedV1, InvitationResentV1, InvitationSentV1,
 };
+use shared::message::events::link_ends::LinkEndedV1;
 use shared::message::events::links::{
     CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordRejectedV1,
 };
+use shared::message::events::sync::RecordChangedV1;
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
 
@@ -59,7 +61,8 @@ pub fn parts(platform: &Platform, _config: &Config) -> ServiceParts {
 
 /// The service's consumers: `connections` keeps the read model of connections; `templates`
 /// applies a template chosen for a connection; `links` moves record links (offers arriving,
-/// sync's answers to accepts, the partner's answers to forwards).
+/// sync's answers to accepts, the partner's answers to forwards, links ended by the partner);
+/// `record_ends` ends the links of records deleted or converted (sync's change feed).
 pub fn consumers() -> Vec<ConsumerSpec> {
     let track = || connections::TrackConnections;
     vec![
@@ -89,7 +92,14 @@ pub fn consumers() -> Vec<ConsumerSpec> {
                 .on::<CopyCreatedV1, _>(links::answers::MoveLinks)
                 .on::<CopyRefusedV1, _>(links::answers::MoveLinks)
                 .on::<RecordAcceptedV1, _>(links::answers::MoveLinks)
-                .on::<RecordRejectedV1, _>(links::answers::MoveLinks),
+                .on::<RecordRejectedV1, _>(links::answers::MoveLinks)
+                .on::<LinkEndedV1, _>(links::answers::MoveLinks),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "record_ends",
+            handlers: Handlers::new()
+                .on::<RecordChangedV1, _>(links::record_ends::EndOnRecordChange),
         },
     ]
 }

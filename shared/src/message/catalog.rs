@@ -45,7 +45,7 @@ fn inline_schema<T: schemars::JsonSchema>() -> serde_json::Value {
 
 /// Every message type PartnerNet publishes or accepts.
 pub fn all() -> Vec<MessageDoc> {
-    use events::{connection, links, notification, record, sharing, sync};
+    use events::{connection, link_ends, links, notification, record, sharing, sync};
     vec![
         doc::<connection::InvitationSentV1>("invitation"),
         doc::<connection::InvitationResentV1>("invitation"),
@@ -63,6 +63,7 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<links::CopyRequestedV1>("sharing"),
         doc::<links::RecordAcceptedV1>("sharing"),
         doc::<links::RecordRejectedV1>("sharing"),
+        doc::<link_ends::LinkEndedV1>("sharing"),
         doc::<sharing::ObjectSchemaChangedV1>("sharing"),
         doc::<sharing::ConnectionTemplateChangedV1>("sharing"),
         doc::<sharing::SubscriptionChangedV1>("sharing"),

@@ -14,6 +14,7 @@ use shared::consumer::{Context, Handler};
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
+use shared::message::events::link_ends::{EndReason, LinkEndedV1};
 use shared::message::events::links::{
     CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordRejectedV1,
 };
@@ -190,7 +191,7 @@ impl Handler<CopyRefusedV1> for MoveLinks {
 impl Handler<RecordAcceptedV1> for MoveLinks {
     async fn handle(
         &self,
-        _ctx: &Context<'_>,
+        ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
         message: &Envelope<RecordAcceptedV1>,
     ) -> Result<(), HandlerError> {
@@ -211,9 +212,31 @@ impl Handler<RecordAcceptedV1> for MoveLinks {
                 accepted.accepted_at,
             )
             .await?;
+        } else if link.status() == Some(Status::Inactive) {
+            // Stopped while the partner was accepting (the stop's notice found no link yet):
+            // tell it again, so that its new link ends too.
+            let notice = LinkEndedV1 {
+                connection_id: accepted.connection_id,
+                object: link.object.clone(),
+                record_id: link.local_record_id.clone(),
+                reason: EndReason::Stopped,
+                ended_at: link.end_date.unwrap_or(accepted.accepted_at),
+            };
+            let partner = partner_on(conn, message.org_id, accepted.connection_id).await?;
+            ctx.emit(conn, message, partner, notice).await?;
         }
         Ok(())
     }
+}
+
+/// The partner of `org` on the connection.
+async fn partner_on(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    id: ConnectionId,
+) -> Result<OrgId, HandlerError> {
+    let (connection, side) = party(conn, org, id).await?;
+    partner(&connection, side)
 }
 
 impl Handler<RecordRejectedV1> for MoveLinks {

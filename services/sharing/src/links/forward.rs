@@ -20,6 +20,7 @@ use shared::crm::FieldDef;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::links::RecordForwardedV1;
+use shared::message::events::sharing::{ForwardedRecord, RecordsForwardedV1};
 use shared::validate::{self, Invalid};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -41,6 +42,10 @@ pub struct ForwardRequest {
     /// Answer what would be sent and what blocks each, changing nothing. Default false.
     #[serde(default)]
     pub dry_run: bool,
+    /// Email the partner's contact about the records new to that connection (never twice for
+    /// one record). Default false.
+    #[serde(default)]
+    pub send_email: bool,
 }
 
 /// One of your records.
@@ -187,6 +192,8 @@ pub async fn forward(
     };
     let mut schemas: HashMap<String, Vec<FieldDef>> = HashMap::new();
     let mut results = Vec::new();
+    // Per connection, the records forwarded that had never been sent on it: the email's list.
+    let mut new_records: HashMap<Uuid, Vec<ForwardedRecord>> = HashMap::new();
     for record_ref in &request.records {
         let (object, record_id) = (record_ref.object.as_str(), record_ref.record_id.as_str());
         let stored = stored.get(&(object.to_string(), record_id.to_string()));
@@ -248,9 +255,20 @@ pub async fn forward(
             } else if request.dry_run {
                 Outcome::WouldForward
             } else {
-                match send(conn, org, f, object, record_id, plan).await? {
+                let name = plan.name.clone();
+                match send(conn, org, f, object, record_id, plan, request.send_email).await? {
                     Some(link_id) => {
                         result.link_id = Some(link_id);
+                        if sent.is_none() {
+                            new_records
+                                .entry(connection_id)
+                                .or_default()
+                                .push(ForwardedRecord {
+                                    object: object.to_string(),
+                                    record_id: record_id.to_string(),
+                                    name,
+                                });
+                        }
                         Outcome::Forwarded
                     }
                     None => Outcome::AlreadyShared,
@@ -259,7 +277,38 @@ pub async fn forward(
             results.push(result);
         }
     }
+    if request.send_email {
+        tell_partners(conn, org, &facts, new_records).await?;
+    }
     Ok(results)
+}
+
+/// Queues one `RecordsForwardedV1` per connection that received new records: the notification
+/// service emails the partner's contact about them.
+async fn tell_partners(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    facts: &[ConnectionFacts],
+    mut new_records: HashMap<Uuid, Vec<ForwardedRecord>>,
+) -> Result<(), ForwardError> {
+    for f in facts {
+        let Some(records) = new_records.remove(&f.connection.id) else {
+            continue;
+        };
+        // A connection without a contact on the partner's side has no one to email.
+        let Some(recipient) = f.connection.partner_recipient(f.side) else {
+            continue;
+        };
+        let event = RecordsForwardedV1 {
+            connection_id: ConnectionId(f.connection.id),
+            sender_org_name: f.connection.name_of(f.side),
+            recipient,
+            send_email: true,
+            new_records: records,
+        };
+        shared::outbox::enqueue(conn, crate::NAME, &Envelope::new(org, event)).await?;
+    }
+    Ok(())
 }
 
 /// Opens the sender's link and queues the offer to the receiving org.
@@ -270,6 +319,7 @@ async fn send(
     object: &str,
     record_id: &str,
     plan: Plan,
+    send_email: bool,
 ) -> Result<Option<Uuid>, ForwardError> {
     let connection = &facts.connection;
     // `plan` succeeds only on an accepted connection, which names both sides.
@@ -290,7 +340,7 @@ async fn send(
         fields: plan.published_fields,
         send_open_tasks: false,
         send_closed_tasks: false,
-        send_emails: false,
+        send_emails: send_email,
     };
     let envelope = Envelope::new(OrgId(receiver), offer);
     shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;

@@ -6,11 +6,18 @@
 //! - [`inbox`]: the receiver's offers, accept and reject;
 //! - [`answers`]: the consumers of the messages that move a link (arrival, sync's answer, the
 //!   receiver's answer);
+//! - [`deactivation`]: a deactivated connection's links ending, its offers withdrawn;
+//! - [`ending`]: stop sharing, and the partner's side of a link that ended;
+//! - [`record_ends`]: a linked record deleted or converted ends its links (from sync's
+//!   change feed);
 //! - [`store`]: link rows as stored, and the lists read from them.
 
 pub mod answers;
+pub mod deactivation;
+pub mod ending;
 pub mod forward;
 pub mod inbox;
+pub mod record_ends;
 pub mod rules;
 pub mod status;
 pub mod store;

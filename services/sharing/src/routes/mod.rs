@@ -7,6 +7,7 @@ mod inbox;
 mod links;
 mod objects;
 mod publications;
+mod stop;
 pub mod subscriptions;
 mod templates;
 
@@ -78,6 +79,10 @@ pub fn router(state: AppState) -> Router {
             get(links::sharing_list),
         )
         .route(
+            "/v1/sharing/records/{object}/{record_id}/stop",
+            post(stop::stop),
+        )
+        .route(
             "/v1/sharing/connections/{id}/partner-records/{object}/{partner_record_id}",
             get(links::translate),
         )
@@ -112,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         inbox::reject,
         links::sharing_list,
         links::translate,
+        stop::stop,
     ),
     components(schemas(
         shared::crm::ObjectDef,
@@ -154,6 +160,9 @@ pub fn router(state: AppState) -> Router {
         links::SharingList,
         links::SharingEntry,
         links::Translation,
+        stop::StopRequest,
+        stop::StopResponse,
+        stop::EndedLink,
         shared::http::Problem,
     )),
     tags(

@@ -1,0 +1,127 @@
+//! A linked record's end, read from the sync service's change feed (`RecordChangedV1`, every
+//! source: HTTP, bulk, ingest): a record deleted, or a lead converted (its Lead Status set to
+//! `Closed - Converted`, the field change that stands for conversion here). The org's live
+//! links of the record become `Inactive (deleted)` / `Inactive (converted)` with an end date,
+//! and each partner is told ([`LinkEndedV1`]) so that its side ends the same way. Every other
+//! change is ignored without touching the database.
+
+use super::ending::{status_for, tell_partner};
+use super::status::Status;
+use super::store::{self, LinkRow};
+use crate::connections;
+use chrono::SubsecRound;
+use diesel_async::AsyncPgConnection;
+use shared::consumer::{Context, Handler};
+use shared::error::HandlerError;
+use shared::ids::OrgId;
+use shared::message::Envelope;
+use shared::message::events::link_ends::EndReason;
+use shared::message::events::sync::RecordChangedV1;
+
+/// The Lead Status value that means the lead was converted.
+pub const CONVERTED_STATUS: &str = "Closed - Converted";
+
+/// Handles `RecordChangedV1` for the `record_ends` consumer.
+pub struct EndOnRecordChange;
+
+/// Whether the change ends the record's links, and how.
+pub fn reason(change: &RecordChangedV1) -> Option<EndReason> {
+    if change.deleted {
+        return Some(EndReason::Deleted);
+    }
+    let converted = change.object == "Lead"
+        && change
+            .fields
+            .get("Status")
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| s.eq_ignore_ascii_case(CONVERTED_STATUS));
+    converted.then_some(EndReason::Converted)
+}
+
+impl Handler<RecordChangedV1> for EndOnRecordChange {
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<RecordChangedV1>,
+    ) -> Result<(), HandlerError> {
+        let change = &message.payload;
+        let Some(reason) = reason(change) else {
+            return Ok(());
+        };
+        let org = message.org_id;
+        let live: Vec<LinkRow> = store::of_record(conn, org, &change.object, &change.record_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.status().is_some_and(Status::is_live))
+            .collect();
+        if live.is_empty() {
+            return Ok(());
+        }
+        let status = status_for(reason);
+        let ended_at = change.changed_at.trunc_subsecs(6);
+        let known = connections::of_org(conn, org).await?;
+        for link in live {
+            store::end(conn, link.id, status, ended_at).await?;
+            let partner = known
+                .iter()
+                .find(|c| c.id == link.connection_id)
+                .and_then(|c| c.side_of(org).and_then(|side| c.partner_of(side)));
+            if let Some(partner) = partner {
+                tell_partner(
+                    conn,
+                    OrgId(partner),
+                    link.connection_id,
+                    &change.object,
+                    &change.record_id,
+                    reason,
+                    ended_at,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use serde_json::json;
+    use shared::message::events::sync::{ChangeSource, ChangedBy};
+
+    fn change(object: &str, deleted: bool, fields: serde_json::Value) -> RecordChangedV1 {
+        RecordChangedV1 {
+            object: object.to_string(),
+            record_id: "r-1".to_string(),
+            version: 2,
+            deleted,
+            fields: fields.as_object().cloned().unwrap_or_default(),
+            changed_by: ChangedBy::Org {
+                source: ChangeSource::Http,
+            },
+            changed_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn deletes_and_conversions_end_links_other_changes_do_not() {
+        assert_eq!(
+            reason(&change("Account", true, json!({}))),
+            Some(EndReason::Deleted)
+        );
+        let converted = json!({ "Status": "Closed - Converted" });
+        assert_eq!(
+            reason(&change("Lead", false, converted.clone())),
+            Some(EndReason::Converted)
+        );
+        assert_eq!(reason(&change("Account", false, converted)), None);
+        let working = json!({ "Status": "Working - Contacted" });
+        assert_eq!(reason(&change("Lead", false, working)), None);
+        assert_eq!(
+            reason(&change("Lead", false, json!({ "Company": "X" }))),
+            None
+        );
+    }
+}
