@@ -65,7 +65,10 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
         .await
         .optional()?;
         let Some(copy) = copy.filter(|c| !c.deleted) else {
-            let error = format!("record_id: no copy {:?} of {}", update.record_id, update.object);
+            let error = format!(
+                "record_id: no copy {:?} of {}",
+                update.record_id, update.object
+            );
             ledger::finish(conn, org, update, State::Failed, Some(&error), None).await?;
             return Ok(());
         };

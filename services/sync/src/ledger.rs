@@ -51,7 +51,8 @@ pub async fn queue(
 }
 
 /// Records the outcome of one attempt to apply an update (the receiver's side). The row may not
-/// exist yet (the sender's ledger is elsewhere): then it is made.
+/// exist yet (the sender's ledger is elsewhere): then it is made. An Applied update that comes
+/// again (redelivered, nothing newer in it) stays Applied, one attempt more.
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     receiver: OrgId,
@@ -74,9 +75,12 @@ async fn write(
 ) -> diesel::QueryResult<()> {
     let finished_at = (state != State::Queued).then(Utc::now);
     diesel::sql_query(format!(
-        "{INSERT} ON CONFLICT (update_id) DO UPDATE SET state = excluded.state, \
+        "{INSERT} ON CONFLICT (update_id) DO UPDATE SET \
+           state = CASE WHEN sync.ledger.state = 'Applied' AND excluded.state = 'Superseded' \
+                        THEN 'Applied' ELSE excluded.state END, \
            attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
-           overwritten = excluded.overwritten, finished_at = excluded.finished_at"
+           overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \
+           finished_at = excluded.finished_at"
     ))
     .bind::<sql_types::Uuid, _>(update.update_id)
     .bind::<sql_types::Uuid, _>(update.connection_id.0)

@@ -77,7 +77,8 @@ impl Handler<RecordChangedV1> for Propagate {
         if links.is_empty() {
             return Ok(());
         }
-        let Some(row) = read::one(conn, org, &change.object, &change.record_id, false).await? else {
+        let Some(row) = read::one(conn, org, &change.object, &change.record_id, false).await?
+        else {
             return Ok(());
         };
         if row.deleted {
