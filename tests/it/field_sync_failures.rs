@@ -1,12 +1,13 @@
 //! Field sync failures against real servers: a copy whose rules refuse the value fails at once
-//! (one attempt, not retried), the ledger says Failed with the reason, the copy keeps its
-//! value; the ledger lists it with `failed_only`, a page at a time, to the two orgs only.
+//! (one attempt, not retried, dead-lettered), the ledger says Failed with the reason, the copy
+//! keeps its value; the ledger lists it with `failed_only`, a page at a time, to the two orgs only.
 
 use crate::field_sync_support::{entries, ledger, linked, patch, settled};
 use crate::links_support::{get_record, subscribe};
 use crate::sharing_support::call;
 use reqwest::Method;
 use serde_json::json;
+use shared::amqp::dead_letters;
 use shared::testing::eventually;
 use std::time::Duration;
 use tests::TestApp;
@@ -74,6 +75,21 @@ async fn field_sync_a_refused_value_fails_at_once_in_the_ledger() {
     app.wait_idle().await;
     let (_, copy) = get_record(&app, n.globex(), "Account", &l.copy).await;
     assert!(copy["fields"].get("Code__c").is_none(), "{copy}");
+    // Dead-lettered with the reason, at once.
+    let letters = eventually("the dead letter", Duration::from_secs(20), || async {
+        let letters = dead_letters::list(app.amqp_url(), app.topology(), "sync", 10)
+            .await
+            .ok()?;
+        (!letters.is_empty()).then_some(letters)
+    })
+    .await;
+    assert_eq!(letters.len(), 1);
+    assert!(
+        letters[0].reason.contains("Code__c"),
+        "{}",
+        letters[0].reason
+    );
+    assert_eq!(letters[0].attempts, 1);
     // Not retried: still one attempt once everything is idle.
     assert_eq!(entries(&app, n.globex(), &query).await[0]["attempts"], 1);
     app.stop().await;

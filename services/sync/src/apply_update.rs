@@ -6,7 +6,8 @@
 //! through the store's one write path, written by the org's Connection User for the
 //! connection (the change feed and onward propagation follow from it), then keep their
 //! incoming stamps and origins. A copy that refuses the values (its validation rules) is a
-//! permanent failure: the ledger says Failed with the reason, and nothing is retried. Database
+//! permanent failure: the ledger says Failed with the reason, and the message is dead-lettered
+//! with it, not retried. Database
 //! errors are transient and go through the runtime's retry queues.
 
 use crate::ledger::{self, State};
@@ -17,6 +18,7 @@ use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::consumer::{Context, Handler};
+use shared::db::DbPool;
 use shared::error::HandlerError;
 use shared::hlc::{Clock, Hlc};
 use shared::message::Envelope;
@@ -27,6 +29,10 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ApplyUpdates {
     pub clock: Arc<Clock>,
+    /// For the ledger's Failed row, written outside the handler's transaction (which a
+    /// permanent failure rolls back before the message is dead-lettered). `None` only in the
+    /// consumer specs built for documentation, which never run.
+    pub pool: Option<DbPool>,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -128,9 +134,7 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
             Err(WriteError::Database(e)) => return Err(e.into()),
             Err(refused) => {
                 let error = refused.to_string();
-                tracing::warn!(update_id = %update.update_id, %error, "a partner's update was refused");
-                ledger::finish(conn, org, update, State::Failed, Some(&error), None).await?;
-                return Ok(());
+                return Err(self.failed(message, error).await);
             }
         }
         // The winners keep the stamps and origins they came with (the write path stamped them
@@ -158,5 +162,35 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
         let overwritten = Value::Object(overwritten);
         ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
         Ok(())
+    }
+}
+
+impl ApplyUpdates {
+    /// A permanent failure: the ledger says Failed with the reason (committed on its own), and
+    /// the runtime dead-letters the message with the same reason, without retrying. If the
+    /// ledger cannot be written now, the failure is transient: the next attempt tries again.
+    async fn failed(&self, message: &Envelope<FieldsUpdatedV1>, error: String) -> HandlerError {
+        let update = &message.payload;
+        tracing::warn!(update_id = %update.update_id, %error, "a partner's update was refused");
+        if let Some(pool) = &self.pool {
+            let written = async {
+                let mut conn = pool.get().await.map_err(HandlerError::transient)?;
+                ledger::finish(
+                    &mut conn,
+                    message.org_id,
+                    update,
+                    State::Failed,
+                    Some(&error),
+                    None,
+                )
+                .await
+                .map_err(HandlerError::from)
+            }
+            .await;
+            if let Err(err) = written {
+                return err;
+            }
+        }
+        HandlerError::permanent(error)
     }
 }

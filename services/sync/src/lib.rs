@@ -58,7 +58,7 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
             pool: platform.pool.clone(),
             clock: clock.clone(),
         }),
-        consumers: consumers_with(clock),
+        consumers: consumers_with(clock, Some(platform.pool.clone())),
         workers: vec![feed::at_start(
             platform.pool.clone(),
             config.common.amqp_url.expose().to_string(),
@@ -73,15 +73,16 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
 /// `copies` creates the copies of records accepted from partners; `propagate` sends changes of
 /// linked records to partners and `field_updates` applies theirs (field sync).
 pub fn consumers() -> Vec<ConsumerSpec> {
-    consumers_with(Arc::new(Clock::new()))
+    consumers_with(Arc::new(Clock::new()), None)
 }
 
-fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
+fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<ConsumerSpec> {
     let copies = copies::CreateCopies {
         clock: clock.clone(),
     };
     let apply = apply_update::ApplyUpdates {
         clock: clock.clone(),
+        pool,
     };
     let ingest = ingest::Ingest {
         clock,
