@@ -6,11 +6,14 @@
 //! `ObjectSchemaChangedV1`), the read model of subscriptions (from `SubscriptionChangedV1`),
 //! and the org broker users.
 
+pub mod apply_update;
 pub mod broker_users;
 pub mod copies;
 pub mod feed;
 pub mod ingest;
+pub mod ledger;
 pub mod mappings;
+pub mod propagate;
 pub mod routes;
 pub mod schema;
 pub mod schemas;
@@ -20,9 +23,11 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
 use shared::consumer::{ConsumerSpec, Handlers};
 use shared::hlc::Clock;
+use shared::message::events::field_sync::FieldsUpdatedV1;
 use shared::message::events::links::CopyRequestedV1;
 use shared::message::events::record::{RecordDeleteV1, RecordUpsertV1};
 use shared::message::events::sharing::{ObjectSchemaChangedV1, SubscriptionChangedV1};
+use shared::message::events::sync::RecordChangedV1;
 use shared::service::{Platform, ServiceParts};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -53,7 +58,7 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
             pool: platform.pool.clone(),
             clock: clock.clone(),
         }),
-        consumers: consumers_with(clock),
+        consumers: consumers_with(clock, Some(platform.pool.clone())),
         workers: vec![feed::at_start(
             platform.pool.clone(),
             config.common.amqp_url.expose().to_string(),
@@ -65,14 +70,19 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
 
 /// The service's consumers: `schemas` keeps the read model of org schemas, `mappings` that of
 /// subscriptions; `ingest` takes the records orgs' own systems publish to the ingest exchange;
-/// `copies` creates the copies of records accepted from partners.
+/// `copies` creates the copies of records accepted from partners; `propagate` sends changes of
+/// linked records to partners and `field_updates` applies theirs (field sync).
 pub fn consumers() -> Vec<ConsumerSpec> {
-    consumers_with(Arc::new(Clock::new()))
+    consumers_with(Arc::new(Clock::new()), None)
 }
 
-fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
+fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<ConsumerSpec> {
     let copies = copies::CreateCopies {
         clock: clock.clone(),
+    };
+    let apply = apply_update::ApplyUpdates {
+        clock: clock.clone(),
+        pool,
     };
     let ingest = ingest::Ingest {
         clock,
@@ -103,6 +113,18 @@ fn consumers_with(clock: Arc<Clock>) -> Vec<ConsumerSpec> {
             name: "copies",
             // In order per copy (object and record id): a retried request keeps its place.
             handlers: Handlers::new().on_ordered::<CopyRequestedV1, _>(copies),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "propagate",
+            // Field sync, sending: every change of the org's records, in order per record.
+            handlers: Handlers::new().on_ordered::<RecordChangedV1, _>(propagate::Propagate),
+        },
+        ConsumerSpec {
+            service: NAME,
+            name: "field_updates",
+            // Field sync, receiving: in order per copy; the stamps make any order safe anyway.
+            handlers: Handlers::new().on_ordered::<FieldsUpdatedV1, _>(apply),
         },
     ]
 }

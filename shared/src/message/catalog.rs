@@ -45,7 +45,7 @@ fn inline_schema<T: schemars::JsonSchema>() -> serde_json::Value {
 
 /// Every message type PartnerNet publishes or accepts.
 pub fn all() -> Vec<MessageDoc> {
-    use events::{connection, link_ends, links, notification, record, sharing, sync};
+    use events::{connection, field_sync, link_ends, links, notification, record, sharing, sync};
     vec![
         doc::<connection::InvitationSentV1>("invitation"),
         doc::<connection::InvitationResentV1>("invitation"),
@@ -70,6 +70,7 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<sync::SyncUpdateFailedV1>("sync"),
         doc::<sync::RecordChangedV1>("sync"),
         doc::<links::CopyCreatedV1>("sync"),
+        doc::<field_sync::FieldsUpdatedV1>("sync"),
         doc::<links::CopyRefusedV1>("sync"),
         doc::<record::RecordUpsertV1>("an org's own system (ingest exchange)"),
         doc::<record::RecordDeleteV1>("an org's own system (ingest exchange)"),

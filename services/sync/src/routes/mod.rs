@@ -1,6 +1,7 @@
-//! The sync service's HTTP routes: `/v1/records...`.
+//! The sync service's HTTP routes: `/v1/records...`, `/v1/sync/ledger`.
 
 mod bulk;
+mod ledger;
 mod records;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
             post(records::create).get(records::list),
         )
         .route("/v1/records/{object}/bulk", post(bulk::bulk_upsert))
+        .route("/v1/sync/ledger", get(ledger::list))
         .route(
             "/v1/records/{object}/{id}",
             get(records::get_one)
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         records::upsert,
         records::delete,
         bulk::bulk_upsert,
+        ledger::list,
     ),
     components(schemas(
         records::RecordView,
@@ -57,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         records::RecordChange,
         crate::store::bulk::BulkSummary,
         crate::store::bulk::BulkFailure,
+        ledger::LedgerPage,
+        crate::ledger::Entry,
         shared::http::Problem,
     )),
     tags((name = "records", description = "Your org's records: the record store sync keeps"))

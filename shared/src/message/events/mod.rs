@@ -5,6 +5,7 @@
 //! travel in the event as [`Recipient`]s.
 
 pub mod connection;
+pub mod field_sync;
 pub mod link_ends;
 pub mod links;
 pub mod notification;

@@ -1,0 +1,196 @@
+//! Field sync, the receiving side: a partner's `FieldsUpdatedV1` applied to the org's copy.
+//!
+//! Under the copy's row lock, each field is taken only if its stamp is newer than the copy's
+//! (equal stamps: the larger origin org id wins), so redeliveries and reordering never move a
+//! copy backwards, and two orgs editing one field end with the same value. The winners go
+//! through the store's one write path, written by the org's Connection User for the
+//! connection (the change feed and onward propagation follow from it), then keep their
+//! incoming stamps and origins. A copy that refuses the values (its validation rules) is a
+//! permanent failure: the ledger says Failed with the reason, and the message is dead-lettered
+//! with it, not retried. Database
+//! errors are transient and go through the runtime's retry queues.
+
+use crate::ledger::{self, State};
+use crate::store::write::{Upsert, Writer};
+use crate::store::{FieldStamp, Mode, WriteError};
+use diesel::OptionalExtension;
+use diesel::sql_types;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::{Map, Value};
+use shared::consumer::{Context, Handler};
+use shared::db::DbPool;
+use shared::error::HandlerError;
+use shared::hlc::{Clock, Hlc};
+use shared::message::Envelope;
+use shared::message::events::field_sync::{FieldsUpdatedV1, SyncedField};
+use shared::message::events::sync::ChangedBy;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct ApplyUpdates {
+    pub clock: Arc<Clock>,
+    /// For the ledger's Failed row, written outside the handler's transaction (which a
+    /// permanent failure rolls back before the message is dead-lettered). `None` only in the
+    /// consumer specs built for documentation, which never run.
+    pub pool: Option<DbPool>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Copy {
+    #[diesel(sql_type = sql_types::Jsonb)]
+    fields: Value,
+    #[diesel(sql_type = sql_types::Jsonb)]
+    stamps: Value,
+    #[diesel(sql_type = sql_types::Bool)]
+    deleted: bool,
+}
+
+/// Whether `incoming` beats what the copy holds for a field: later stamp, or the same stamp
+/// from a larger origin org id.
+pub fn newer(incoming: (Hlc, uuid::Uuid), held: Option<(Hlc, uuid::Uuid)>) -> bool {
+    held.is_none_or(|held| incoming > held)
+}
+
+impl Handler<FieldsUpdatedV1> for ApplyUpdates {
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<FieldsUpdatedV1>,
+    ) -> Result<(), HandlerError> {
+        let update = &message.payload;
+        let org = message.org_id;
+        let copy: Option<Copy> = diesel::sql_query(
+            "SELECT fields, stamps, deleted FROM sync.records \
+             WHERE org_id = $1 AND object = $2 AND record_id = $3 FOR UPDATE",
+        )
+        .bind::<sql_types::Uuid, _>(org.as_uuid())
+        .bind::<sql_types::Text, _>(&update.object)
+        .bind::<sql_types::Text, _>(&update.record_id)
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some(copy) = copy.filter(|c| !c.deleted) else {
+            let error = format!(
+                "record_id: no copy {:?} of {}",
+                update.record_id, update.object
+            );
+            ledger::finish(conn, org, update, State::Failed, Some(&error), None).await?;
+            return Ok(());
+        };
+        let empty = Map::new();
+        let held_stamps = copy.stamps.as_object().unwrap_or(&empty);
+        let held_values = copy.fields.as_object().unwrap_or(&empty);
+        let winners: Vec<(&String, &SyncedField, Hlc)> = update
+            .fields
+            .iter()
+            .filter_map(|(name, field)| {
+                let stamp = field.hlc()?;
+                let held = held_stamps
+                    .get(name)
+                    .and_then(|s| serde_json::from_value::<FieldStamp>(s.clone()).ok())
+                    .map(|s| (s.stamp, s.origin));
+                newer((stamp, field.origin.as_uuid()), held).then_some((name, field, stamp))
+            })
+            .collect();
+        if winners.is_empty() {
+            ledger::finish(conn, org, update, State::Superseded, None, None).await?;
+            return Ok(());
+        }
+        let values: Map<String, Value> = winners
+            .iter()
+            .map(|(name, field, _)| ((*name).clone(), field.value.clone()))
+            .collect();
+        let overwritten: Map<String, Value> = winners
+            .iter()
+            .map(|(name, _, _)| {
+                let old = held_values.get(*name).cloned().unwrap_or(Value::Null);
+                ((*name).clone(), old)
+            })
+            .collect();
+        let head = message.head();
+        let writer = Writer {
+            clock: &self.clock,
+            org,
+            changed_by: ChangedBy::ConnectionUser {
+                connection_id: update.connection_id,
+            },
+            cause: Some(&head),
+        };
+        let written = writer
+            .upsert(
+                conn,
+                &Upsert {
+                    object: &update.object,
+                    record_id: &update.record_id,
+                    fields: &values,
+                    private: None,
+                    mode: Mode::UpdateOnly,
+                },
+            )
+            .await;
+        match written {
+            Ok(_) => {}
+            Err(WriteError::Database(e)) => return Err(e.into()),
+            Err(refused) => {
+                let error = refused.to_string();
+                return Err(self.failed(message, error).await);
+            }
+        }
+        // The winners keep the stamps and origins they came with (the write path stamped them
+        // anew): the same value has the same version in every org.
+        let stamps: Map<String, Value> = winners
+            .iter()
+            .filter_map(|(name, field, stamp)| {
+                let kept = FieldStamp {
+                    stamp: *stamp,
+                    origin: field.origin.as_uuid(),
+                };
+                Some(((*name).clone(), serde_json::to_value(kept).ok()?))
+            })
+            .collect();
+        diesel::sql_query(
+            "UPDATE sync.records SET stamps = stamps || $4 \
+             WHERE org_id = $1 AND object = $2 AND record_id = $3",
+        )
+        .bind::<sql_types::Uuid, _>(org.as_uuid())
+        .bind::<sql_types::Text, _>(&update.object)
+        .bind::<sql_types::Text, _>(&update.record_id)
+        .bind::<sql_types::Jsonb, _>(Value::Object(stamps))
+        .execute(conn)
+        .await?;
+        let overwritten = Value::Object(overwritten);
+        ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
+        Ok(())
+    }
+}
+
+impl ApplyUpdates {
+    /// A permanent failure: the ledger says Failed with the reason (committed on its own), and
+    /// the runtime dead-letters the message with the same reason, without retrying. If the
+    /// ledger cannot be written now, the failure is transient: the next attempt tries again.
+    async fn failed(&self, message: &Envelope<FieldsUpdatedV1>, error: String) -> HandlerError {
+        let update = &message.payload;
+        tracing::warn!(update_id = %update.update_id, %error, "a partner's update was refused");
+        if let Some(pool) = &self.pool {
+            let written = async {
+                let mut conn = pool.get().await.map_err(HandlerError::transient)?;
+                ledger::finish(
+                    &mut conn,
+                    message.org_id,
+                    update,
+                    State::Failed,
+                    Some(&error),
+                    None,
+                )
+                .await
+                .map_err(HandlerError::from)
+            }
+            .await;
+            if let Err(err) = written {
+                return err;
+            }
+        }
+        HandlerError::permanent(error)
+    }
+}

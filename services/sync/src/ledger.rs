@@ -1,0 +1,188 @@
+//! The sync ledger (`sync.ledger`): one row per update sent over one link. Propagation writes
+//! it Queued; the receiver's apply moves it to Applied, Superseded (nothing in it was newer
+//! than the copy) or Failed (the copy refused it), counting attempts. The sending and the
+//! receiving org both see the row; no one else does.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use shared::ids::OrgId;
+use shared::message::events::field_sync::FieldsUpdatedV1;
+use uuid::Uuid;
+
+/// Where an update stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Queued,
+    Applied,
+    Superseded,
+    Failed,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "Queued",
+            Self::Applied => "Applied",
+            Self::Superseded => "Superseded",
+            Self::Failed => "Failed",
+        }
+    }
+}
+
+fn fields_json(update: &FieldsUpdatedV1) -> diesel::QueryResult<Value> {
+    serde_json::to_value(&update.fields)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+const INSERT: &str = "INSERT INTO sync.ledger (update_id, connection_id, link_id, sender_org_id, \
+       sender_object, sender_record_id, receiver_org_id, receiver_object, receiver_record_id, \
+       fields, state, attempts, error, overwritten, finished_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+/// Records an update as Queued (the sender's side, in the transaction that emits it).
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    receiver: OrgId,
+    update: &FieldsUpdatedV1,
+) -> diesel::QueryResult<()> {
+    write(conn, receiver, update, State::Queued, 0, None, None).await
+}
+
+/// Records the outcome of one attempt to apply an update (the receiver's side). The row may not
+/// exist yet (the sender's ledger is elsewhere): then it is made. An Applied update that comes
+/// again (redelivered, nothing newer in it) stays Applied, one attempt more.
+pub async fn finish(
+    conn: &mut AsyncPgConnection,
+    receiver: OrgId,
+    update: &FieldsUpdatedV1,
+    state: State,
+    error: Option<&str>,
+    overwritten: Option<&Value>,
+) -> diesel::QueryResult<()> {
+    write(conn, receiver, update, state, 1, error, overwritten).await
+}
+
+async fn write(
+    conn: &mut AsyncPgConnection,
+    receiver: OrgId,
+    update: &FieldsUpdatedV1,
+    state: State,
+    attempts: i32,
+    error: Option<&str>,
+    overwritten: Option<&Value>,
+) -> diesel::QueryResult<()> {
+    let finished_at = (state != State::Queued).then(Utc::now);
+    diesel::sql_query(format!(
+        "{INSERT} ON CONFLICT (update_id) DO UPDATE SET \
+           state = CASE WHEN sync.ledger.state = 'Applied' AND excluded.state = 'Superseded' \
+                        THEN 'Applied' ELSE excluded.state END, \
+           attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
+           overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \
+           finished_at = excluded.finished_at"
+    ))
+    .bind::<sql_types::Uuid, _>(update.update_id)
+    .bind::<sql_types::Uuid, _>(update.connection_id.0)
+    .bind::<sql_types::Uuid, _>(update.link_id)
+    .bind::<sql_types::Uuid, _>(update.sender_org_id.as_uuid())
+    .bind::<sql_types::Text, _>(&update.sender_object)
+    .bind::<sql_types::Text, _>(&update.sender_record_id)
+    .bind::<sql_types::Uuid, _>(receiver.as_uuid())
+    .bind::<sql_types::Text, _>(&update.object)
+    .bind::<sql_types::Text, _>(&update.record_id)
+    .bind::<sql_types::Jsonb, _>(fields_json(update)?)
+    .bind::<sql_types::Text, _>(state.as_str())
+    .bind::<sql_types::Integer, _>(attempts)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(error)
+    .bind::<sql_types::Nullable<sql_types::Jsonb>, _>(overwritten)
+    .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(finished_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A ledger row as the API lists it.
+#[derive(Debug, Clone, diesel::QueryableByName, serde::Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    #[diesel(sql_type = sql_types::BigInt)]
+    #[serde(skip)]
+    pub seq: i64,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub update_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub connection_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub link_id: Uuid,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub sender_org_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub sender_object: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub sender_record_id: String,
+    #[diesel(sql_type = sql_types::Uuid)]
+    pub receiver_org_id: Uuid,
+    #[diesel(sql_type = sql_types::Text)]
+    pub receiver_object: String,
+    #[diesel(sql_type = sql_types::Text)]
+    pub receiver_record_id: String,
+    /// Target field -> `{value, stamp, origin}`: what was sent.
+    #[diesel(sql_type = sql_types::Jsonb)]
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    /// Queued, Applied, Superseded or Failed.
+    #[diesel(sql_type = sql_types::Text)]
+    pub state: String,
+    #[diesel(sql_type = sql_types::Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Text>)]
+    pub error: Option<String>,
+    /// The copy's values the update overwrote.
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Jsonb>)]
+    #[schema(value_type = Option<Object>)]
+    pub overwritten: Option<Value>,
+    #[diesel(sql_type = sql_types::Timestamptz)]
+    pub queued_at: DateTime<Utc>,
+    #[diesel(sql_type = sql_types::Nullable<sql_types::Timestamptz>)]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Which rows to list: always the org's own (as sender or receiver).
+pub struct Filter<'a> {
+    pub org: OrgId,
+    pub connection_id: Option<Uuid>,
+    /// The org's own record id (the sender's record or the receiver's copy).
+    pub record_id: Option<&'a str>,
+    pub failed_only: bool,
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+/// The org's ledger rows, oldest first, from `after` (a `seq`).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    filter: &Filter<'_>,
+) -> diesel::QueryResult<Vec<Entry>> {
+    diesel::sql_query(
+        "SELECT seq, update_id, connection_id, link_id, sender_org_id, sender_object, \
+           sender_record_id, receiver_org_id, receiver_object, receiver_record_id, fields, state, \
+           attempts, error, overwritten, queued_at, finished_at \
+         FROM sync.ledger \
+         WHERE (sender_org_id = $1 OR receiver_org_id = $1) \
+           AND ($2::uuid IS NULL OR connection_id = $2) \
+           AND ($3::text IS NULL \
+                OR (sender_org_id = $1 AND sender_record_id = $3) \
+                OR (receiver_org_id = $1 AND receiver_record_id = $3)) \
+           AND (NOT $4 OR state = 'Failed') \
+           AND seq > $5 \
+         ORDER BY seq LIMIT $6",
+    )
+    .bind::<sql_types::Uuid, _>(filter.org.as_uuid())
+    .bind::<sql_types::Nullable<sql_types::Uuid>, _>(filter.connection_id)
+    .bind::<sql_types::Nullable<sql_types::Text>, _>(filter.record_id)
+    .bind::<sql_types::Bool, _>(filter.failed_only)
+    .bind::<sql_types::BigInt, _>(filter.after.unwrap_or(0))
+    .bind::<sql_types::BigInt, _>(filter.limit)
+    .load(conn)
+    .await
+}

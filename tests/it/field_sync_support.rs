@@ -1,0 +1,113 @@
+//! Helpers of the field sync tests: Acme's Account acc-1 forwarded to Globex and accepted
+//! automatically, Globex publishing Account back and Acme subscribed to it (so updates flow
+//! both ways), record changes over HTTP, the ledger, and waits on them (each with a deadline).
+
+use crate::links_support::{
+    Net, forward_one, get_record, link_with_status, net, publish, record, subscribe,
+};
+use crate::sharing_support::call;
+use reqwest::Method;
+use serde_json::{Value, json};
+use shared::testing::eventually;
+use std::time::Duration;
+use tests::TestApp;
+
+pub struct Linked {
+    pub n: Net,
+    /// Globex's copy of Acme's `acc-1`.
+    pub copy: String,
+}
+
+/// Acme's acc-1 linked to Globex's copy, with subscriptions both ways: Globex takes Name and
+/// Rating (`Hot` arrives as `Warm`); Acme takes Globex's Name and Rating (`Warm` as `Hot`).
+pub async fn linked(app: &TestApp) -> Linked {
+    let n = net(app, true).await;
+    publish(app, n.globex(), &n.id, "Account", json!(["Name", "Rating"])).await;
+    subscribe(
+        app,
+        n.acme(),
+        &n.id,
+        "Account",
+        json!({
+            "auto_accept": false,
+            "fields": { "Name": "Name", "Rating": "Rating" },
+            "picklist_values": { "Rating": { "Warm": "Hot" } },
+        }),
+    )
+    .await;
+    record(
+        app,
+        n.acme(),
+        "Account",
+        "acc-1",
+        json!({ "Name": "Initrode", "Rating": "Cold" }),
+    )
+    .await;
+    forward_one(app, n.acme(), &n.id, "Account", "acc-1").await;
+    let sent = link_with_status(app, n.acme(), "Account", "acc-1", "Active (sent)").await;
+    let copy = sent["partner_record_id"]
+        .as_str()
+        .expect("the copy's id")
+        .to_string();
+    link_with_status(app, n.globex(), "Account", &copy, "Active (received)").await;
+    Linked { n, copy }
+}
+
+/// Changes fields of a record over HTTP (PATCH), expecting 200.
+pub async fn patch(app: &TestApp, key: &str, object: &str, id: &str, fields: Value) -> Value {
+    call(
+        app,
+        Method::PATCH,
+        &format!("/v1/records/{object}/{id}"),
+        key,
+        Some(json!({ "fields": fields })),
+        200,
+    )
+    .await
+}
+
+/// Waits until the record satisfies `ok`, and returns it.
+pub async fn record_where(
+    app: &TestApp,
+    key: &str,
+    object: &str,
+    id: &str,
+    what: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    eventually(what, Duration::from_secs(20), || async {
+        let (status, body) = get_record(app, key, object, id).await;
+        (status == 200 && ok(&body)).then_some(body)
+    })
+    .await
+}
+
+/// `GET /v1/sync/ledger?{query}` as the org, expecting `status`.
+pub async fn ledger(app: &TestApp, key: &str, query: &str, status: u16) -> Value {
+    call(
+        app,
+        Method::GET,
+        &format!("/v1/sync/ledger?{query}"),
+        key,
+        None,
+        status,
+    )
+    .await
+}
+
+/// The org's ledger entries for `query` (one page of up to 500).
+pub async fn entries(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
+    ledger(app, key, &format!("{query}&limit=500"), 200).await["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Waits until no ledger entry of the org for `query` is Queued, and returns them all.
+pub async fn settled(app: &TestApp, key: &str, query: &str, at_least: usize) -> Vec<Value> {
+    eventually("the ledger to settle", Duration::from_secs(20), || async {
+        let all = entries(app, key, query).await;
+        (all.len() >= at_least && all.iter().all(|e| e["state"] != "Queued")).then_some(all)
+    })
+    .await
+}
