@@ -8,6 +8,7 @@
 //!     CONSUMER_LINGER_MS=5 CONSUMER_LANES=2 cargo bench -p tests --bench record_ingest
 //!
 //! (`CONSUMER_LANES`, `CONSUMER_BATCH`, `CONSUMER_LINGER_MS`, `AMQP_PREFETCH` go to the services.)
+//! `SKIP_BULK=1` runs the AMQP phase alone (to profile it by itself).
 //! Needs the test servers (PostgreSQL, RabbitMQ with the management plugin) and the variables
 //! of `scripts/test` (TEST_DATABASE_URL, AMQP_URL). The baseline is run as in
 //! `benches/outbox_relay.rs` (`BASELINE_MANIFEST`, `BASELINE_TARGET_DIR`).
@@ -72,26 +73,15 @@ async fn main() -> anyhow::Result<()> {
     .await;
     let ingest = n as f64 / start.elapsed().as_secs_f64();
 
-    let body: String = (0..n)
-        .map(|i| json!({"record_id": format!("BULK-{i}"), "fields": {"Name": format!("Account {i}"), "NumberOfEmployees": i % 1000}}).to_string() + "\n")
-        .collect();
-    let start = Instant::now();
-    let response = app
-        .http
-        .post(format!("{}/v1/records/Account/bulk", app.base_url))
-        .bearer_auth(&acme.key)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status() == 200,
-        "bulk answered {}",
-        response.status()
+    println!(
+        "AMQP phase: {:.1}s for {n} records",
+        start.elapsed().as_secs_f64()
     );
-    let summary: serde_json::Value = response.json().await?;
-    let bulk = n as f64 / start.elapsed().as_secs_f64();
-    anyhow::ensure!(summary["created"] == n, "bulk summary {summary}");
+    let bulk = if std::env::var_os("SKIP_BULK").is_some() {
+        f64::NAN
+    } else {
+        bulk_upsert(&app, &acme, n).await?
+    };
 
     drop(broker);
     app.stop().await;
@@ -112,6 +102,31 @@ async fn main() -> anyhow::Result<()> {
         "bulk HTTP upsert (NDJSON, one request, batches of 500):                                {bulk:>9.0} records/s"
     );
     Ok(())
+}
+
+/// Upserts `n` records in one NDJSON request; returns records per second.
+async fn bulk_upsert(app: &TestApp, acme: &tests::TestOrg, n: usize) -> anyhow::Result<f64> {
+    let body: String = (0..n)
+        .map(|i| json!({"record_id": format!("BULK-{i}"), "fields": {"Name": format!("Account {i}"), "NumberOfEmployees": i % 1000}}).to_string() + "\n")
+        .collect();
+    let start = Instant::now();
+    let response = app
+        .http
+        .post(format!("{}/v1/records/Account/bulk", app.base_url))
+        .bearer_auth(&acme.key)
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status() == 200,
+        "bulk answered {}",
+        response.status()
+    );
+    let summary: serde_json::Value = response.json().await?;
+    let bulk = n as f64 / start.elapsed().as_secs_f64();
+    anyhow::ensure!(summary["created"] == n, "bulk summary {summary}");
+    Ok(bulk)
 }
 
 /// Runs the baseline's `amqp-raw` on quorum queues and returns its publish rate.
