@@ -1,7 +1,7 @@
 //! Field sync under faults, against real servers: a stream of updates to many linked records,
 //! both directions, applied by two sync worker processes (the test app's and a `sync-worker`
-//! process), once as is and once with the process killed (SIGKILL) in the middle of the stream
-//! and restarted. Each run counts lost, doubled and regressed updates, prints them, and expects
+//! process), once as is and once with the process killed (SIGKILL) twice in the middle of the
+//! stream and restarted each time. Each run counts lost, doubled and regressed updates, prints them, and expects
 //! 0 of each.
 
 use crate::field_sync_support::patch;
@@ -267,34 +267,35 @@ async fn field_sync_faults_two_worker_processes_lose_double_and_regress_nothing(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn field_sync_faults_kill_9_of_a_worker_mid_stream_loses_doubles_and_regresses_nothing() {
+async fn field_sync_faults_kill_9_of_a_worker_twice_mid_stream_loses_doubles_and_regresses_nothing()
+{
     let app = TestApp::spawn().await;
     let (_n, pairs) = linked_records(&app).await;
     let before = versions(&app, &pairs).await;
-    let mut first = second_worker(&app).await;
+    let mut worker = second_worker(&app).await;
     let killer = async {
-        // Mid-stream: a third of the updates applied or superseded.
-        eventually("a third of the stream", Duration::from_secs(60), || async {
-            let done = ledger_rows(&app)
-                .await
-                .iter()
-                .filter(|r| r.state != "Queued")
-                .count();
-            (done >= RECORDS * ROUNDS / 3).then_some(done)
-        })
-        .await;
-        first.start_kill().expect("SIGKILL sent");
-        first.wait().await.expect("the worker ended");
-        let done = ledger_rows(&app)
-            .await
-            .iter()
-            .filter(|r| r.state != "Queued")
-            .count();
-        println!(
-            "killed the sync worker with {done} of {} updates settled",
-            RECORDS * ROUNDS
-        );
-        second_worker(&app).await
+        // Mid-stream, twice: after a third and after two thirds of the updates settled, the
+        // worker is killed and a new one started.
+        for third in 1..=2 {
+            let settled = async || {
+                let rows = ledger_rows(&app).await;
+                rows.iter().filter(|r| r.state != "Queued").count()
+            };
+            eventually("part of the stream", Duration::from_secs(60), || async {
+                let done = settled().await;
+                (done >= RECORDS * ROUNDS * third / 3).then_some(done)
+            })
+            .await;
+            worker.start_kill().expect("SIGKILL sent");
+            worker.wait().await.expect("the worker ended");
+            println!(
+                "killed the sync worker with {} of {} updates settled",
+                settled().await,
+                RECORDS * ROUNDS
+            );
+            worker = second_worker(&app).await;
+        }
+        worker
     };
     let ((), mut restarted) = tokio::join!(stream(&app, &pairs), killer);
     let counts = check(&app, &pairs, &before, "kill -9 mid-stream").await;
