@@ -19,6 +19,8 @@ mod database_loss;
 mod database_restart;
 mod dead_letters;
 mod field_sync_failures;
+mod field_sync_faults;
+mod field_sync_faults_chains;
 mod field_sync_order;
 mod field_sync_propagation;
 mod field_sync_support;
