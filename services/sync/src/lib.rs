@@ -9,6 +9,7 @@
 pub mod apply_update;
 pub mod broker_users;
 pub mod copies;
+pub mod failure_report;
 pub mod feed;
 pub mod ingest;
 pub mod ledger;
