@@ -22,6 +22,7 @@ mod field_sync_failures;
 mod field_sync_order;
 mod field_sync_propagation;
 mod field_sync_reports;
+mod field_sync_retries;
 mod field_sync_support;
 mod hardening_http;
 mod http_errors;

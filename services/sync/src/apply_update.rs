@@ -8,7 +8,8 @@
 //! incoming stamps and origins. A copy that refuses the values (its validation rules) is a
 //! permanent failure: the ledger says Failed with the reason, `sync.update_failed.v1` reports it
 //! to the connection owner, and the message is dead-lettered with it, not retried. Database
-//! errors are transient and go through the runtime's retry queues.
+//! errors are transient and go through the runtime's retry queues; the ledger says Retrying
+//! meanwhile (written on its own) and Resolved once an attempt applies the update.
 
 use crate::failure_report;
 use crate::ledger::{self, State};
@@ -56,6 +57,20 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
     async fn handle(
         &self,
         _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<FieldsUpdatedV1>,
+    ) -> Result<(), HandlerError> {
+        let applied = self.apply(conn, message).await;
+        if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, &self.pool) {
+            ledger::retrying(pool, message.org_id, &message.payload, &err.to_string()).await;
+        }
+        applied
+    }
+}
+
+impl ApplyUpdates {
+    async fn apply(
+        &self,
         conn: &mut AsyncPgConnection,
         message: &Envelope<FieldsUpdatedV1>,
     ) -> Result<(), HandlerError> {
@@ -164,9 +179,7 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
         ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
         Ok(())
     }
-}
 
-impl ApplyUpdates {
     /// A permanent failure: the ledger says Failed with the reason and the failure is reported
     /// (committed together, on their own), and
     /// the runtime dead-letters the message with the same reason, without retrying. If the
