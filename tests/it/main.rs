@@ -21,6 +21,7 @@ mod dead_letters;
 mod field_sync_failures;
 mod field_sync_order;
 mod field_sync_propagation;
+mod field_sync_replay;
 mod field_sync_reports;
 mod field_sync_retries;
 mod field_sync_support;

@@ -19,7 +19,7 @@ pub enum State {
     /// An attempt failed for a passing reason; the update waits in a retry queue.
     Retrying,
     Applied,
-    /// Applied by an attempt after a Retrying one.
+    /// Applied by an attempt after a Retrying or Failed one (a retry, a replay).
     Resolved,
     Superseded,
     Failed,
@@ -86,7 +86,8 @@ async fn write(
         "{INSERT} ON CONFLICT (update_id) DO UPDATE SET \
            state = CASE WHEN sync.ledger.state IN ('Applied', 'Resolved') \
                              AND excluded.state = 'Superseded' THEN sync.ledger.state \
-                        WHEN sync.ledger.state = 'Retrying' AND excluded.state = 'Applied' \
+                        WHEN sync.ledger.state IN ('Retrying', 'Failed') \
+                             AND excluded.state = 'Applied' \
                              THEN 'Resolved' ELSE excluded.state END, \
            attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
            overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \

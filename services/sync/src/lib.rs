@@ -58,6 +58,8 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
         router: routes::router(routes::AppState {
             pool: platform.pool.clone(),
             clock: clock.clone(),
+            amqp_url: config.common.amqp_url.expose().to_string(),
+            topology: platform.topology.clone(),
         }),
         consumers: consumers_with(clock, Some(platform.pool.clone())),
         workers: vec![feed::at_start(
