@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod mappings;
 pub mod propagate;
+pub mod replay;
 pub mod routes;
 pub mod schema;
 pub mod schemas;

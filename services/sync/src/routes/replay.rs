@@ -4,14 +4,12 @@
 //! older than the copy, Superseded; applied now, Resolved.
 
 use super::AppState;
-use crate::ledger::{self, Filter};
+use crate::replay::Selector;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use shared::amqp::dead_letters;
 use shared::http::{ApiError, Auth, ValidJson, require_scope};
 use shared::identity::Scope;
-use std::collections::HashSet;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -62,54 +60,18 @@ pub async fn replay(
             "give exactly one of update_id, record_id, connection_id",
         ));
     }
-    let record_id = request
-        .record_id
-        .as_deref()
-        .map(|id| super::records::key("record_id", id))
-        .transpose()?;
-    let org = principal.org_id;
-    let mut conn = state.pool.get().await?;
-    let rows = ledger::list(
-        &mut conn,
-        &Filter {
-            org,
-            connection_id: request.connection_id,
-            record_id: record_id.as_deref(),
-            failed_only: false,
-            after: None,
-            limit: 10_000,
-        },
-    )
-    .await?;
-    drop(conn);
-    let wanted: HashSet<Uuid> = rows
-        .into_iter()
-        .filter(|e| e.receiver_org_id == org.as_uuid())
-        .filter(|e| e.state == "Failed" || e.state == "Retrying")
-        .filter(|e| request.update_id.is_none_or(|id| id == e.update_id))
-        .map(|e| e.update_id)
-        .collect();
-    if wanted.is_empty() {
-        return Ok(Json(ReplayResult { replayed: 0 }));
-    }
-    // A dead letter is the org's update if its envelope is addressed to the org and its
-    // update id is one of the org's failed ones.
-    let pick = |body: &[u8]| {
-        let Ok(envelope) = serde_json::from_slice::<serde_json::Value>(body) else {
-            return false;
-        };
-        let update = envelope["payload"]["update_id"]
-            .as_str()
-            .and_then(|id| Uuid::parse_str(id).ok());
-        envelope["org_id"].as_str() == Some(&org.as_uuid().to_string())
-            && update.is_some_and(|id| wanted.contains(&id))
+    let selector = match (request.update_id, request.record_id, request.connection_id) {
+        (Some(id), _, _) => Selector::Update(id),
+        (_, Some(id), _) => Selector::Record(super::records::key("record_id", &id)?),
+        (_, _, Some(id)) => Selector::Connection(id),
+        _ => return Err(ApiError::invalid_field("update_id", "is required")),
     };
-    let replayed = dead_letters::replay_where(
+    let replayed = crate::replay::replay(
+        &state.pool,
         &state.amqp_url,
         &state.topology,
-        crate::NAME,
-        wanted.len(),
-        pick,
+        principal.org_id,
+        &selector,
     )
     .await
     .map_err(ApiError::internal)?;
