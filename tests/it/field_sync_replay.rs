@@ -1,6 +1,7 @@
 //! Replaying field sync dead letters against real servers: a refused update, replayed after a
 //! newer value reached the copy, is Superseded (the copy keeps the newer value); replay is kept
-//! to the org's own updates, and bad requests are 422 naming the field.
+//! to the org's own updates, and bad requests are 422 naming the field. One the copy now takes
+//! (its field made longer), replayed by the copy's id, is applied and Resolved.
 
 use crate::field_sync_reports::refusing_code;
 use crate::field_sync_support::{entries, linked, patch, record_where, settled};
@@ -112,5 +113,83 @@ async fn field_sync_a_replayed_update_older_than_the_copy_is_superseded() {
         replay(&app, n.globex(), json!({ "connection_id": n.id }), 200).await["replayed"],
         0
     );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_sync_a_replayed_update_the_copy_now_takes_is_resolved() {
+    let app = TestApp::spawn().await;
+    let l = linked(&app).await;
+    let n = &l.n;
+    refusing_code(&app, n).await;
+    patch(
+        &app,
+        n.acme(),
+        "Account",
+        "acc-1",
+        json!({ "Phone": "555-0100-99" }),
+    )
+    .await;
+    let query = format!("connection_id={}&failed_only=true", n.id);
+    settled(&app, n.globex(), &query, 1).await;
+    eventually("the dead letter", Duration::from_secs(20), || async {
+        let letters = dead_letters::list(app.amqp_url(), app.topology(), "sync", 10)
+            .await
+            .ok()?;
+        (letters.len() == 1).then_some(())
+    })
+    .await;
+
+    // Globex lets the field hold the value, and sync's schema read model knows it.
+    call(
+        &app,
+        Method::PATCH,
+        "/v1/objects/Account/fields/Code__c",
+        n.globex(),
+        Some(json!({ "max_length": 40 })),
+        200,
+    )
+    .await;
+    eventually(
+        "sync to know the longer field",
+        Duration::from_secs(20),
+        || async {
+            let mut conn = app.pool().get().await.ok()?;
+            let found: i64 = diesel_async::RunQueryDsl::get_result(
+                diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "(SELECT count(*) FROM sync.object_schemas \
+                  WHERE object = 'Account' AND definition::text LIKE '%\"max_length\": 40%')",
+                )),
+                &mut conn,
+            )
+            .await
+            .ok()?;
+            (found >= 1).then_some(())
+        },
+    )
+    .await;
+
+    // By record: Globex's copy.
+    assert_eq!(
+        replay(&app, n.globex(), json!({ "record_id": l.copy }), 200).await["replayed"],
+        1
+    );
+    record_where(
+        &app,
+        n.globex(),
+        "Account",
+        &l.copy,
+        "the replayed value",
+        |r| r["fields"]["Code__c"] == "555-0100-99",
+    )
+    .await;
+    let all = format!("connection_id={}", n.id);
+    eventually("the entry Resolved", Duration::from_secs(20), || async {
+        entries(&app, n.globex(), &all)
+            .await
+            .into_iter()
+            .find(|e| e["state"] == "Resolved")
+    })
+    .await;
     app.stop().await;
 }
