@@ -55,6 +55,11 @@ enum Command {
         #[command(subcommand)]
         command: DeadLetterCommand,
     },
+    /// Field sync.
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
     /// An org's records: import a file, publish one as the org's system would.
     Records {
         #[command(subcommand)]
@@ -168,6 +173,21 @@ enum DeadLetterCommand {
         service: DeadLetterService,
         #[arg(long, default_value_t = 100)]
         limit: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Replay an org's dead-lettered field sync updates (ledger Failed or Retrying): one
+    /// update, every one of a copy, or every one over a connection.
+    Replay {
+        org: uuid::Uuid,
+        #[arg(long, group = "which")]
+        update_id: Option<uuid::Uuid>,
+        #[arg(long, group = "which")]
+        record_id: Option<String>,
+        #[arg(long, group = "which")]
+        connection_id: Option<uuid::Uuid>,
     },
 }
 
@@ -388,6 +408,34 @@ async fn main() -> anyhow::Result<()> {
                     println!("{n} message(s) replayed");
                 }
             }
+        }
+        Command::Sync {
+            command:
+                SyncCommand::Replay {
+                    org,
+                    update_id,
+                    record_id,
+                    connection_id,
+                },
+        } => {
+            use sync::replay::Selector;
+            let selector = match (update_id, record_id, connection_id) {
+                (Some(id), _, _) => Selector::Update(id),
+                (_, Some(id), _) => Selector::Record(id),
+                (_, _, Some(id)) => Selector::Connection(id),
+                _ => anyhow::bail!("give one of --update-id, --record-id, --connection-id"),
+            };
+            let topology = shared::amqp::Topology::new(&common.queue_prefix, common.retry.clone());
+            let pool = shared::db::pool(common.database_url.expose(), 1)?;
+            let n = sync::replay::replay(
+                &pool,
+                common.amqp_url.expose(),
+                &topology,
+                shared::ids::OrgId(org),
+                &selector,
+            )
+            .await?;
+            println!("{n} update(s) replayed");
         }
         Command::Config { command } => {
             let pool = shared::db::pool(common.database_url.expose(), 1)?;

@@ -6,16 +6,18 @@
 //! through the store's one write path, written by the org's Connection User for the
 //! connection (the change feed and onward propagation follow from it), then keep their
 //! incoming stamps and origins. A copy that refuses the values (its validation rules) is a
-//! permanent failure: the ledger says Failed with the reason, and the message is dead-lettered
-//! with it, not retried. Database
-//! errors are transient and go through the runtime's retry queues.
+//! permanent failure: the ledger says Failed with the reason, `sync.update_failed.v1` reports it
+//! to the connection owner, and the message is dead-lettered with it, not retried. Database
+//! errors are transient and go through the runtime's retry queues; the ledger says Retrying
+//! meanwhile (written on its own) and Resolved once an attempt applies the update.
 
+use crate::failure_report;
 use crate::ledger::{self, State};
 use crate::store::write::{Upsert, Writer};
 use crate::store::{FieldStamp, Mode, WriteError};
 use diesel::OptionalExtension;
 use diesel::sql_types;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::consumer::{Context, Handler};
 use shared::db::DbPool;
@@ -55,6 +57,20 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
     async fn handle(
         &self,
         _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<FieldsUpdatedV1>,
+    ) -> Result<(), HandlerError> {
+        let applied = self.apply(conn, message).await;
+        if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, &self.pool) {
+            ledger::retrying(pool, message.org_id, &message.payload, &err.to_string()).await;
+        }
+        applied
+    }
+}
+
+impl ApplyUpdates {
+    async fn apply(
+        &self,
         conn: &mut AsyncPgConnection,
         message: &Envelope<FieldsUpdatedV1>,
     ) -> Result<(), HandlerError> {
@@ -163,10 +179,9 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
         ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
         Ok(())
     }
-}
 
-impl ApplyUpdates {
-    /// A permanent failure: the ledger says Failed with the reason (committed on its own), and
+    /// A permanent failure: the ledger says Failed with the reason and the failure is reported
+    /// (committed together, on their own), and
     /// the runtime dead-letters the message with the same reason, without retrying. If the
     /// ledger cannot be written now, the failure is transient: the next attempt tries again.
     async fn failed(&self, message: &Envelope<FieldsUpdatedV1>, error: String) -> HandlerError {
@@ -175,14 +190,20 @@ impl ApplyUpdates {
         if let Some(pool) = &self.pool {
             let written = async {
                 let mut conn = pool.get().await.map_err(HandlerError::transient)?;
-                ledger::finish(
-                    &mut conn,
-                    message.org_id,
-                    update,
-                    State::Failed,
-                    Some(&error),
-                    None,
-                )
+                // The ledger row and the report commit together.
+                conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+                    ledger::finish(
+                        conn,
+                        message.org_id,
+                        update,
+                        State::Failed,
+                        Some(&error),
+                        None,
+                    )
+                    .await?;
+                    let attempts = ledger::attempts(conn, update.update_id).await?;
+                    failure_report::report(conn, message, &error, attempts).await
+                })
                 .await
                 .map_err(HandlerError::from)
             }

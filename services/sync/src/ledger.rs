@@ -1,6 +1,7 @@
 //! The sync ledger (`sync.ledger`): one row per update sent over one link. Propagation writes
 //! it Queued; the receiver's apply moves it to Applied, Superseded (nothing in it was newer
-//! than the copy) or Failed (the copy refused it), counting attempts. The sending and the
+//! than the copy) or Failed (the copy refused it), counting attempts; an attempt that fails for
+//! a passing reason makes it Retrying, and a later one that applies it Resolved. The sending and the
 //! receiving org both see the row; no one else does.
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,11 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Queued,
+    /// An attempt failed for a passing reason; the update waits in a retry queue.
+    Retrying,
     Applied,
+    /// Applied by an attempt after a Retrying or Failed one (a retry, a replay).
+    Resolved,
     Superseded,
     Failed,
 }
@@ -24,6 +29,8 @@ impl State {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "Queued",
+            Self::Retrying => "Retrying",
+            Self::Resolved => "Resolved",
             Self::Applied => "Applied",
             Self::Superseded => "Superseded",
             Self::Failed => "Failed",
@@ -73,11 +80,15 @@ async fn write(
     error: Option<&str>,
     overwritten: Option<&Value>,
 ) -> diesel::QueryResult<()> {
-    let finished_at = (state != State::Queued).then(Utc::now);
+    let finished_at = !matches!(state, State::Queued | State::Retrying);
+    let finished_at = finished_at.then(Utc::now);
     diesel::sql_query(format!(
         "{INSERT} ON CONFLICT (update_id) DO UPDATE SET \
-           state = CASE WHEN sync.ledger.state = 'Applied' AND excluded.state = 'Superseded' \
-                        THEN 'Applied' ELSE excluded.state END, \
+           state = CASE WHEN sync.ledger.state IN ('Applied', 'Resolved') \
+                             AND excluded.state = 'Superseded' THEN sync.ledger.state \
+                        WHEN sync.ledger.state IN ('Retrying', 'Failed') \
+                             AND excluded.state = 'Applied' \
+                             THEN 'Resolved' ELSE excluded.state END, \
            attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
            overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \
            finished_at = excluded.finished_at"
@@ -100,6 +111,61 @@ async fn write(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Marks an update Retrying after a failed attempt (one attempt more, the error kept), on a
+/// connection of its own: the attempt's transaction is rolled back. Best effort, waiting for
+/// no lock long: the retry happens whether or not the ledger says so.
+pub async fn retrying(
+    pool: &shared::db::DbPool,
+    receiver: OrgId,
+    update: &FieldsUpdatedV1,
+    error: &str,
+) {
+    let marked = async {
+        let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        diesel_async::AsyncConnection::transaction::<_, diesel::result::Error, _>(
+            &mut *conn,
+            async |conn| {
+                diesel::sql_query("SET LOCAL lock_timeout = '1s'")
+                    .execute(conn)
+                    .await?;
+                write(
+                    conn,
+                    receiver,
+                    update,
+                    State::Retrying,
+                    1,
+                    Some(error),
+                    None,
+                )
+                .await
+            },
+        )
+        .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(err) = marked {
+        tracing::warn!(update_id = %update.update_id, %err, "the ledger could not say Retrying");
+    }
+}
+
+/// How many attempts the update has had so far (0 if it has no row).
+pub async fn attempts(conn: &mut AsyncPgConnection, update_id: Uuid) -> diesel::QueryResult<u32> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = sql_types::Integer)]
+        attempts: i32,
+    }
+    let rows: Vec<Row> = diesel::sql_query("SELECT attempts FROM sync.ledger WHERE update_id = $1")
+        .bind::<sql_types::Uuid, _>(update_id)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0)))
 }
 
 /// A ledger row as the API lists it.
@@ -130,7 +196,7 @@ pub struct Entry {
     #[diesel(sql_type = sql_types::Jsonb)]
     #[schema(value_type = Object)]
     pub fields: Value,
-    /// Queued, Applied, Superseded or Failed.
+    /// Queued, Retrying, Applied, Resolved, Superseded or Failed.
     #[diesel(sql_type = sql_types::Text)]
     pub state: String,
     #[diesel(sql_type = sql_types::Integer)]

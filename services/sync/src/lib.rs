@@ -9,11 +9,13 @@
 pub mod apply_update;
 pub mod broker_users;
 pub mod copies;
+pub mod failure_report;
 pub mod feed;
 pub mod ingest;
 pub mod ledger;
 pub mod mappings;
 pub mod propagate;
+pub mod replay;
 pub mod routes;
 pub mod schema;
 pub mod schemas;
@@ -57,6 +59,8 @@ pub fn parts(platform: &Platform, config: &Config) -> ServiceParts {
         router: routes::router(routes::AppState {
             pool: platform.pool.clone(),
             clock: clock.clone(),
+            amqp_url: config.common.amqp_url.expose().to_string(),
+            topology: platform.topology.clone(),
         }),
         consumers: consumers_with(clock, Some(platform.pool.clone())),
         workers: vec![feed::at_start(

@@ -57,6 +57,18 @@ pub async fn replay(
     service: &str,
     limit: usize,
 ) -> anyhow::Result<usize> {
+    replay_where(amqp_url, topology, service, limit, |_| true).await
+}
+
+/// Like [`replay`], only the dead letters whose body `pick` takes; the others stay in the queue
+/// (read and put back when the connection closes, so each is looked at once).
+pub async fn replay_where(
+    amqp_url: &str,
+    topology: &Topology,
+    service: &str,
+    limit: usize,
+    pick: impl Fn(&[u8]) -> bool,
+) -> anyhow::Result<usize> {
     let connection = connect(amqp_url, "partnernet dead-letters replay").await?;
     let channel = ConfirmedChannel::open(&connection).await?;
     let queue = topology.dead_letter_queue(service);
@@ -70,6 +82,9 @@ pub async fn replay(
         )
         .await?;
         let Some(message) = got else { break };
+        if !pick(&message.data) {
+            continue;
+        }
         let headers = message.properties.headers().as_ref();
         let Some(target) = header_str(headers, "x-original-queue") else {
             anyhow::bail!("a dead letter in {queue} has no x-original-queue header; left in place");

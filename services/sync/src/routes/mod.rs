@@ -1,8 +1,9 @@
-//! The sync service's HTTP routes: `/v1/records...`, `/v1/sync/ledger`.
+//! The sync service's HTTP routes: `/v1/records...`, `/v1/sync/ledger` (and its replay).
 
 mod bulk;
 mod ledger;
 mod records;
+mod replay;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -14,6 +15,9 @@ use std::sync::Arc;
 pub struct AppState {
     pub pool: DbPool,
     pub clock: Arc<Clock>,
+    /// For replaying dead letters.
+    pub amqp_url: String,
+    pub topology: shared::amqp::Topology,
 }
 
 impl axum::extract::FromRef<AppState> for DbPool {
@@ -30,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/records/{object}/bulk", post(bulk::bulk_upsert))
         .route("/v1/sync/ledger", get(ledger::list))
+        .route("/v1/sync/ledger/replay", post(replay::replay))
         .route(
             "/v1/records/{object}/{id}",
             get(records::get_one)
@@ -52,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         records::delete,
         bulk::bulk_upsert,
         ledger::list,
+        replay::replay,
     ),
     components(schemas(
         records::RecordView,
@@ -62,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         crate::store::bulk::BulkFailure,
         ledger::LedgerPage,
         crate::ledger::Entry,
+        replay::ReplayRequest,
+        replay::ReplayResult,
         shared::http::Problem,
     )),
     tags((name = "records", description = "Your org's records: the record store sync keeps"))

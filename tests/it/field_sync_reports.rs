@@ -1,0 +1,102 @@
+//! A refused partner update is reported against real servers: sync emits
+//! `sync.update_failed.v1` to the org whose copy refused it, naming its connection owner, and
+//! the connection's history shows a `RecordUpdateFailed` entry with the copy's name and reason.
+
+use crate::connections_support::history_kinds;
+use crate::field_sync_support::{linked, patch, settled};
+use crate::links_support::subscribe;
+use crate::sharing_support::call;
+use reqwest::Method;
+use serde_json::json;
+use shared::testing::eventually;
+use std::time::Duration;
+use tests::TestApp;
+
+/// Globex takes Acme's Phone into `Code__c`, a text field of at most 5 characters, and waits
+/// until sync knows the mapping.
+pub async fn refusing_code(app: &TestApp, n: &crate::links_support::Net) {
+    call(
+        app,
+        Method::POST,
+        "/v1/objects/Account/fields",
+        n.globex(),
+        Some(json!({ "api_name": "Code__c", "label": "Code", "type": "text", "max_length": 5 })),
+        201,
+    )
+    .await;
+    subscribe(
+        app,
+        n.globex(),
+        &n.id,
+        "Account",
+        json!({ "auto_accept": true, "fields": { "Name": "Name", "Phone": "Code__c" } }),
+    )
+    .await;
+    eventually(
+        "sync to know the new mapping",
+        Duration::from_secs(20),
+        || async {
+            let mut conn = app.pool().get().await.ok()?;
+            let found: i64 = diesel_async::RunQueryDsl::get_result(
+                diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+                    "(SELECT count(*) FROM sync.subscription_mappings \
+                      WHERE connection_id = '{}' AND fields::text LIKE '%Code__c%')",
+                    n.id
+                ))),
+                &mut conn,
+            )
+            .await
+            .ok()?;
+            (found == 1).then_some(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_sync_a_refused_update_is_in_the_connection_history() {
+    let app = TestApp::spawn().await;
+    let l = linked(&app).await;
+    let n = &l.n;
+    refusing_code(&app, n).await;
+
+    patch(
+        &app,
+        n.acme(),
+        "Account",
+        "acc-1",
+        json!({ "Phone": "555-0100-99" }),
+    )
+    .await;
+    let query = format!("connection_id={}&failed_only=true", n.id);
+    settled(&app, n.globex(), &query, 1).await;
+
+    let entry = eventually(
+        "the failure in Globex's history",
+        Duration::from_secs(20),
+        || async {
+            history_kinds(&app, n.globex(), &n.id)
+                .await
+                .into_iter()
+                .find(|(kind, _)| kind == "RecordUpdateFailed")
+        },
+    )
+    .await;
+    let summary = entry.1;
+    // The copy's display name, the attempts and the copy's reason.
+    assert!(summary.contains("\"Initrode\""), "{summary}");
+    assert!(summary.contains("after 1 attempts"), "{summary}");
+    assert!(summary.contains("Code__c"), "{summary}");
+    app.wait_idle().await;
+    // Reported once.
+    let kinds = history_kinds(&app, n.globex(), &n.id).await;
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|(k, _)| k == "RecordUpdateFailed")
+            .count(),
+        1,
+        "{kinds:?}"
+    );
+    app.stop().await;
+}
