@@ -3,7 +3,7 @@
 //! withdrawn from the partner's inbox, and a third org can stop nothing.
 
 use crate::links_support::{
-    forward_one, get_record, inbox, inbox_entry, link_with_status, net, record, sharing,
+    account, forward_one, get_record, inbox, inbox_entry, link_with_status, net, record, sharing,
 };
 use crate::sharing_support::call;
 use reqwest::Method;
@@ -48,14 +48,7 @@ async fn links_stop_sharing_ends_both_links_and_leaves_both_records() {
 
     // A third org's key: 404 on Acme's record and on its own same-named record, nothing ends.
     let initech = app.create_org("Initech").await;
-    record(
-        &app,
-        &initech.key,
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initech's own" }),
-    )
-    .await;
+    account(&app, &initech.key, "acc-1", "Initech's own").await;
     stop(&app, &initech.key, "Account", "acc-1", &n.id, 404).await;
     stop(&app, &initech.key, "Account", &copy, &n.id, 404).await;
     // Bad input names the field; a record never shared on the connection is 404.
@@ -107,14 +100,7 @@ async fn links_stop_sharing_ends_both_links_and_leaves_both_records() {
 async fn links_stop_sharing_a_pending_forward_withdraws_it_from_the_inbox() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
 
@@ -139,14 +125,7 @@ async fn links_stop_sharing_a_pending_forward_withdraws_it_from_the_inbox() {
 async fn links_stop_sharing_while_the_partner_accepts_ends_both_links_whatever_the_order() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     let entry = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
     let copy = entry["id"].as_str().expect("an id").to_string();
