@@ -30,6 +30,7 @@ mod field_sync_support;
 mod hardening_http;
 mod http_errors;
 mod idempotency_keys;
+mod inbox_isolation;
 mod inbox_retention;
 mod links_accept;
 mod links_chain;

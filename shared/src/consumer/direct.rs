@@ -3,7 +3,7 @@
 use super::ConsumerSpec;
 use super::handlers::Context;
 use crate::error::HandlerError;
-use crate::inbox::{self, InboxOutcome};
+use crate::inbox::{self, InboxKey, InboxOutcome};
 use crate::message::{Envelope, Message};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
@@ -27,7 +27,11 @@ impl ConsumerSpec {
             consumer: &consumer,
         };
         conn.transaction::<_, HandlerError, _>(async |conn| {
-            match inbox::record(conn, &consumer, decoded.head.message_id).await? {
+            let key = InboxKey {
+                org: decoded.head.org_id.as_uuid(),
+                message: decoded.head.message_id.as_uuid(),
+            };
+            match inbox::record(conn, &consumer, key).await? {
                 InboxOutcome::AlreadyHandled => Ok(InboxOutcome::AlreadyHandled),
                 InboxOutcome::New => {
                     decoded.runner.run(&ctx, conn, &[&decoded.message]).await?;
