@@ -22,19 +22,20 @@ impl ConsumerSpec {
             .decode(&M::routing_key(), &body, None)
             .map_err(|e| HandlerError::permanent(e.to_string()))?;
         let consumer = format!("{}.{}", self.service, self.name);
-        let ctx = Context {
-            service: self.service,
-            consumer: &consumer,
-        };
-        conn.transaction::<_, HandlerError, _>(async |conn| {
-            match inbox::record(conn, &consumer, decoded.head.message_id).await? {
-                InboxOutcome::AlreadyHandled => Ok(InboxOutcome::AlreadyHandled),
-                InboxOutcome::New => {
-                    decoded.runner.run(&ctx, conn, &[&decoded.message]).await?;
-                    Ok(InboxOutcome::New)
+        // One attempt, never retried here: not the last as far as the handler is concerned.
+        let ctx = Context::new(self.service, &consumer, 1, false);
+        let outcome = conn
+            .transaction::<_, HandlerError, _>(async |conn| {
+                match inbox::record(conn, &consumer, decoded.head.message_id).await? {
+                    InboxOutcome::AlreadyHandled => Ok(InboxOutcome::AlreadyHandled),
+                    InboxOutcome::New => {
+                        decoded.runner.run(&ctx, conn, &[&decoded.message]).await?;
+                        Ok(InboxOutcome::New)
+                    }
                 }
-            }
-        })
-        .await
+            })
+            .await?;
+        ctx.committed();
+        Ok(outcome)
     }
 }
