@@ -139,8 +139,9 @@ impl ApplyUpdates {
             })
             .collect();
         if winners.is_empty() {
-            let state = ledger::finish(conn, org, update, State::Superseded, None, None).await?;
-            count_after_commit(ctx, state, message.occurred_at);
+            // Counted as what this attempt did, whatever the row says (an Applied row stays so).
+            ledger::finish(conn, org, update, State::Superseded, None, None).await?;
+            count_after_commit(ctx, State::Superseded, message.occurred_at);
             return Ok(());
         }
         let values: Map<String, Value> = winners
