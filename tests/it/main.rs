@@ -19,6 +19,7 @@ mod database_loss;
 mod database_restart;
 mod dead_letters;
 mod field_sync_exhausted;
+mod field_sync_exhausted_runtime;
 mod field_sync_failures;
 mod field_sync_faults;
 mod field_sync_faults_chains;
