@@ -35,12 +35,15 @@ impl Message for CountedV1 {
     }
 }
 
+/// A consumer's queue and a message's `n`.
+type Key = (String, i64);
+
 /// Per consumer and message: each call's (attempt, last attempt), and the attempts whose
 /// after-commit hook ran.
 #[derive(Default)]
 struct Log {
-    calls: Mutex<BTreeMap<(String, i64), Vec<(u32, bool)>>>,
-    committed: Mutex<BTreeMap<(String, i64), Vec<u32>>>,
+    calls: Mutex<BTreeMap<Key, Vec<(u32, bool)>>>,
+    committed: Mutex<BTreeMap<Key, Vec<u32>>>,
 }
 
 struct Counting(Arc<Log>);
