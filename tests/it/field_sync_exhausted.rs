@@ -4,8 +4,9 @@
 //! long enough for the test to release the lock after seeing the second failure.
 //! - injected twice, the third attempt applies the update: Resolved, 3 attempts;
 //! - never cleared: Failed after 3 attempts, in the dead-letter queue with its reason, reported
-//!   once (a `RecordUpdateFailed` history entry and an item of the owner's digest); a replay
-//!   after the lock is gone applies it (Resolved, the copy holds the value).
+//!   once (a `RecordUpdateFailed` history entry and an item of the owner's digest), even when
+//!   delivered again and failing again; a replay after the lock is gone applies it (Resolved,
+//!   the copy holds the value).
 //! - a copy that is gone: Failed and reported, not dead-lettered.
 
 use crate::connections_support::history_kinds;
@@ -198,6 +199,26 @@ async fn field_sync_exhausted_a_failure_that_never_clears_is_failed_reported_and
     let (_, copy) = crate::links_support::get_record(&app, n.globex(), "Account", &l.copy).await;
     assert_eq!(copy["fields"]["Name"], "Initrode", "{copy}");
 
+    // Delivered again as it was (the generic dead-letter replay, as after a crash between the
+    // report and the ack), the cause still there: three attempts more, Failed again, and
+    // dead-lettered again, but not reported twice.
+    let moved = dead_letters::replay(app.amqp_url(), app.topology(), "sync", 10)
+        .await
+        .expect("the dead letter moved back");
+    assert_eq!(moved, 1);
+    let again = entry_where(&app, &l, "the entry Failed again", |e| {
+        e["state"] == "Failed" && e["attempts"] == 6
+    })
+    .await;
+    assert_eq!(again["update_id"], failed["update_id"]);
+    eventually("the dead letter again", Duration::from_secs(20), || async {
+        let letters = dead_letters::list(app.amqp_url(), app.topology(), "sync", 10)
+            .await
+            .ok()?;
+        (letters.len() == 1).then_some(())
+    })
+    .await;
+
     // The cause removed, a replay applies it.
     release(&mut locker).await;
     let replayed = call(
@@ -212,7 +233,7 @@ async fn field_sync_exhausted_a_failure_that_never_clears_is_failed_reported_and
     assert_eq!(replayed["replayed"], 1, "{replayed}");
     let resolved = entry_where(&app, &l, "the entry Resolved", |e| e["state"] == "Resolved").await;
     assert_eq!(resolved["update_id"], failed["update_id"]);
-    assert_eq!(resolved["attempts"], 4, "{resolved}");
+    assert_eq!(resolved["attempts"], 7, "{resolved}");
     record_where(
         &app,
         n.globex(),
