@@ -264,10 +264,17 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<Attempted, Failure>
         settings.lock_timeout.as_millis(),
         settings.statement_timeout.as_millis()
     );
-    let ctx = Context {
-        service: shared.service,
-        consumer: &shared.queue,
-    };
+    // The handler learns whether a transient failure now is the message's last (see `fail`
+    // and `retry_later`: both stop where the schedule has no delay for the attempt).
+    let attempt = items.iter().map(|item| item.attempt).min().unwrap_or(1);
+    let last_attempt = items.len() == 1
+        && shared
+            .ctx
+            .topology
+            .retry_schedule()
+            .delay_before_retry(attempt)
+            .is_none();
+    let ctx = Context::new(shared.service, &shared.queue, attempt, last_attempt);
     let body = async |conn: &mut AsyncPgConnection| -> Result<Attempted, HandlerError> {
         let keys: Vec<InboxKey> = items
             .iter()
@@ -333,7 +340,10 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<Attempted, Failure>
     };
     let outcome = tokio::time::timeout(settings.handler_timeout, transaction).await;
     match outcome {
-        Ok(Ok(done)) => Ok(done),
+        Ok(Ok(done)) => {
+            ctx.committed();
+            Ok(done)
+        }
         Ok(Err(HandlerError::Transient(err))) => {
             drop(conn);
             // A failure because PostgreSQL went away is not the message's fault.
