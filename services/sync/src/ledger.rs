@@ -231,23 +231,6 @@ pub async fn rearm_reports(
     Ok(())
 }
 
-/// How many attempts the update has had so far (0 if it has no row).
-pub async fn attempts(conn: &mut AsyncPgConnection, update_id: Uuid) -> diesel::QueryResult<u32> {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = sql_types::Integer)]
-        attempts: i32,
-    }
-    let rows: Vec<Row> = diesel::sql_query("SELECT attempts FROM sync.ledger WHERE update_id = $1")
-        .bind::<sql_types::Uuid, _>(update_id)
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0)))
-}
-
 /// A ledger row as the API lists it.
 #[derive(Debug, Clone, diesel::QueryableByName, serde::Serialize, utoipa::ToSchema)]
 pub struct Entry {
