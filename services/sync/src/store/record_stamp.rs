@@ -73,3 +73,28 @@ pub fn latest(stamps: &Value, record: Option<&FieldStamp>) -> Option<(Hlc, uuid:
         .map(|s| (s.stamp, s.origin))
         .max()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stamp(millis: u64, origin: u128) -> FieldStamp {
+        FieldStamp {
+            stamp: format!("{millis:016}-00000").parse().expect("a stamp"),
+            origin: uuid::Uuid::from_u128(origin),
+        }
+    }
+
+    #[test]
+    fn the_latest_is_the_newest_of_the_fields_and_the_record_level_stamp() {
+        let value = |s: FieldStamp| serde_json::to_value(s).expect("JSON");
+        let stamps = json!({ "Name": value(stamp(20, 1)), "Rating": value(stamp(10, 9)) });
+        let newest = |s: &FieldStamp| Some((s.stamp, s.origin));
+        assert_eq!(latest(&stamps, None), newest(&stamp(20, 1)));
+        assert_eq!(latest(&stamps, Some(&stamp(30, 1))), newest(&stamp(30, 1)));
+        // The same stamp: the larger origin org id is the newer.
+        assert_eq!(latest(&stamps, Some(&stamp(20, 2))), newest(&stamp(20, 2)));
+        assert_eq!(latest(&json!({}), None), None);
+    }
+}
