@@ -3,16 +3,25 @@
 //! [`record`] runs in the same transaction as the handler's effect, so either both commit or
 //! neither does; a redelivered message then finds its row and is acknowledged without effect.
 
-use crate::ids::MessageId;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 diesel::table! {
-    messaging.inbox (consumer, message_id) {
+    messaging.inbox (consumer, org_id, message_id) {
         consumer -> Text,
+        org_id -> Uuid,
         message_id -> Uuid,
         handled_at -> Timestamptz,
     }
+}
+
+/// A message as the inbox knows it: the org it is addressed to and its id. Keyed by both, so
+/// that no org can have another org's message taken for a duplicate by sending its id first
+/// (orgs choose the ids of what their own systems publish).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InboxKey {
+    pub org: uuid::Uuid,
+    pub message: uuid::Uuid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,17 +35,10 @@ pub enum InboxOutcome {
 pub async fn record(
     conn: &mut AsyncPgConnection,
     consumer_name: &str,
-    id: MessageId,
+    key: InboxKey,
 ) -> QueryResult<InboxOutcome> {
-    let inserted = diesel::insert_into(inbox::table)
-        .values((
-            inbox::consumer.eq(consumer_name),
-            inbox::message_id.eq(id.as_uuid()),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(if inserted == 1 {
+    let new = record_many(conn, consumer_name, &[key]).await?;
+    Ok(if new.contains(&key) {
         InboxOutcome::New
     } else {
         InboxOutcome::AlreadyHandled
@@ -48,6 +50,7 @@ pub async fn record(
 /// query id, so each pooled connection prepares it once and then runs it in one round trip.
 struct RecordMany<'a> {
     consumer: &'a str,
+    orgs: &'a [uuid::Uuid],
     ids: &'a [uuid::Uuid],
 }
 
@@ -57,7 +60,7 @@ impl diesel::query_builder::QueryId for RecordMany<'_> {
 }
 
 impl diesel::query_builder::Query for RecordMany<'_> {
-    type SqlType = diesel::sql_types::Uuid;
+    type SqlType = (diesel::sql_types::Uuid, diesel::sql_types::Uuid);
 }
 
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for RecordMany<'_> {
@@ -65,29 +68,50 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for RecordMany<'_> {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        out.push_sql("INSERT INTO messaging.inbox (consumer, message_id) SELECT DISTINCT ");
-        out.push_bind_param::<diesel::sql_types::Text, _>(self.consumer)?;
-        out.push_sql(", id FROM unnest(");
-        out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(self.ids)?;
-        out.push_sql("::uuid[]) AS id ON CONFLICT DO NOTHING RETURNING message_id");
+        use diesel::sql_types::{Array, Text, Uuid};
+        out.push_sql(
+            "INSERT INTO messaging.inbox (consumer, org_id, message_id) \
+             SELECT DISTINCT c.consumer, m.org_id, m.message_id \
+             FROM (SELECT ",
+        );
+        out.push_bind_param::<Text, _>(self.consumer)?;
+        out.push_sql("::text AS consumer) c, unnest(");
+        out.push_bind_param::<Array<Uuid>, _>(self.orgs)?;
+        out.push_sql("::uuid[], ");
+        out.push_bind_param::<Array<Uuid>, _>(self.ids)?;
+        // A row of the nil org was handled before the inbox was keyed by org: it still marks
+        // its message id as handled for every org, until the retention removes it.
+        out.push_sql(
+            "::uuid[]) AS m (org_id, message_id) \
+             WHERE NOT EXISTS (SELECT 1 FROM messaging.inbox l WHERE l.consumer = c.consumer \
+               AND l.org_id = '00000000-0000-0000-0000-000000000000' \
+               AND l.message_id = m.message_id) \
+             ON CONFLICT DO NOTHING RETURNING org_id, message_id",
+        );
         Ok(())
     }
 }
 
-/// Records a batch in one statement and returns the ids seen for the first time. Duplicates
-/// inside the batch and ids already in the inbox are dropped by the same statement.
+/// Records a batch in one statement and returns the keys seen for the first time. Duplicates
+/// inside the batch and keys already in the inbox are dropped by the same statement.
 pub async fn record_many(
     conn: &mut AsyncPgConnection,
     consumer_name: &str,
-    ids: &[uuid::Uuid],
-) -> QueryResult<std::collections::HashSet<uuid::Uuid>> {
-    let claimed: Vec<uuid::Uuid> = RecordMany {
+    keys: &[InboxKey],
+) -> QueryResult<std::collections::HashSet<InboxKey>> {
+    let orgs: Vec<uuid::Uuid> = keys.iter().map(|k| k.org).collect();
+    let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.message).collect();
+    let claimed: Vec<(uuid::Uuid, uuid::Uuid)> = RecordMany {
         consumer: consumer_name,
-        ids,
+        orgs: &orgs,
+        ids: &ids,
     }
     .load(conn)
     .await?;
-    Ok(claimed.into_iter().collect())
+    Ok(claimed
+        .into_iter()
+        .map(|(org, message)| InboxKey { org, message })
+        .collect())
 }
 
 /// Takes back inbox rows of this transaction: messages a handler refused (dead-lettered, so
@@ -95,13 +119,18 @@ pub async fn record_many(
 pub async fn forget_many(
     conn: &mut AsyncPgConnection,
     consumer_name: &str,
-    ids: &[uuid::Uuid],
+    keys: &[InboxKey],
 ) -> QueryResult<usize> {
-    diesel::delete(
-        inbox::table
-            .filter(inbox::consumer.eq(consumer_name))
-            .filter(inbox::message_id.eq_any(ids)),
+    use diesel::sql_types::{Array, Text, Uuid};
+    let orgs: Vec<uuid::Uuid> = keys.iter().map(|k| k.org).collect();
+    let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.message).collect();
+    diesel::sql_query(
+        "DELETE FROM messaging.inbox i USING unnest($2::uuid[], $3::uuid[]) AS m (org_id, message_id) \
+         WHERE i.consumer = $1 AND i.org_id = m.org_id AND i.message_id = m.message_id",
     )
+    .bind::<Text, _>(consumer_name)
+    .bind::<Array<Uuid>, _>(&orgs)
+    .bind::<Array<Uuid>, _>(&ids)
     .execute(conn)
     .await
 }

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::RunQueryDsl;
-use shared::ids::MessageId;
-use shared::inbox::{self, InboxOutcome};
+use shared::inbox::{self, InboxKey, InboxOutcome};
 use shared::inbox_retention::{InboxRetention, maintain};
 use shared::testing::TestDatabase;
 use std::time::Duration;
@@ -15,14 +14,20 @@ const PER_SPAN: usize = 200;
 const SPANS: i64 = 12;
 
 /// A v7 id of instant `at` (random in its other bits).
-fn v7_at(at: DateTime<Utc>, n: u32) -> MessageId {
+/// The inbox key of the `n`th message published at `at` to one org.
+fn v7_at(at: DateTime<Utc>, n: u32) -> InboxKey {
     let seconds = u64::try_from(at.timestamp()).expect("after 1970");
-    MessageId(uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        seconds,
-        n * 1000,
-    )))
+    InboxKey {
+        org: ORG,
+        message: uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            seconds,
+            n * 1000,
+        )),
+    }
 }
+
+const ORG: uuid::Uuid = uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001);
 
 async fn inbox_rows(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
     diesel::sql_query("SELECT count(*) AS n FROM messaging.inbox")
@@ -64,8 +69,9 @@ async fn the_inbox_stays_bounded_across_many_retention_periods_and_still_catches
         }
         // Ids that are not v7 land in the default partition, cleaned by when they were handled.
         diesel::sql_query(
-            "INSERT INTO messaging.inbox (consumer, message_id, handled_at) \
-             SELECT 'retention.test', gen_random_uuid(), $1 FROM generate_series(1, 20)",
+            "INSERT INTO messaging.inbox (consumer, org_id, message_id, handled_at) \
+             SELECT 'retention.test', gen_random_uuid(), gen_random_uuid(), $1 \
+             FROM generate_series(1, 20)",
         )
         .bind::<diesel::sql_types::Timestamptz, _>(now)
         .execute(&mut conn)

@@ -4,8 +4,8 @@
 //! and the translation of partner ids.
 
 use crate::links_support::{
-    accept, forward_one, get_record, history, inbox, inbox_entry, link_with_status, net, record,
-    sharing,
+    accept, account, forward_one, get_record, history, inbox, inbox_entry, link_with_status, net,
+    record, sharing,
 };
 use crate::sharing_support::call;
 use reqwest::Method;
@@ -99,22 +99,8 @@ async fn links_accept_by_hand_assigns_the_copy_and_activates_both_links() {
 async fn links_accept_relates_to_an_existing_record_instead_of_a_copy() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
-    record(
-        &app,
-        n.globex(),
-        "Account",
-        "g-1",
-        json!({ "Name": "Initrode Inc." }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
+    account(&app, n.globex(), "g-1", "Initrode Inc.").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     let entry = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
 
@@ -167,22 +153,8 @@ async fn links_accept_relates_to_an_existing_record_instead_of_a_copy() {
 async fn links_reject_makes_the_sender_link_inactive() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-2",
-        json!({ "Name": "Hooli" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
+    account(&app, n.acme(), "acc-2", "Hooli").await;
     let both = json!({
         "records": [{ "object": "Account", "record_id": "acc-1" }, { "object": "Account", "record_id": "acc-2" }],
         "connection_ids": [n.id],
@@ -278,14 +250,7 @@ async fn links_validation_failure_on_accept_reaches_the_history_with_its_kind() 
     })
     .await;
 
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     let failed = inbox_entry(&app, n.globex(), "acc-1", |e| {
         e["error"].is_string() && e["state"] == "waiting"

@@ -3,7 +3,7 @@
 //! editable.
 
 use crate::links_support::{
-    accept, forward_one, get_record, inbox, inbox_entry, link_with_status, net, publish, record,
+    accept, account, forward_one, get_record, inbox, inbox_entry, link_with_status, net, publish,
     subscribe,
 };
 use serde_json::json;
@@ -25,30 +25,9 @@ async fn links_deactivating_a_connection_ends_its_links_and_empties_both_inboxes
         json!({ "auto_accept": false, "auto_map": true }),
     )
     .await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-2",
-        json!({ "Name": "Vandelay" }),
-    )
-    .await;
-    record(
-        &app,
-        n.globex(),
-        "Account",
-        "g-1",
-        json!({ "Name": "Kramerica" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
+    account(&app, n.acme(), "acc-2", "Vandelay").await;
+    account(&app, n.globex(), "g-1", "Kramerica").await;
 
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-2").await;

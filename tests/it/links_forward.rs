@@ -4,8 +4,8 @@
 //! this slice.
 
 use crate::links_support::{
-    Net, forward, forward_one, inbox, inbox_entry, link_with_status, net, publish, record, sharing,
-    subscribe,
+    Net, account, forward, forward_one, inbox, inbox_entry, link_with_status, net, publish, record,
+    sharing, subscribe,
 };
 use crate::sharing_support::call;
 use diesel_async::RunQueryDsl;
@@ -25,14 +25,7 @@ async fn links_dry_run_matches_the_forward_and_the_inbox() {
         json!({ "Name": "Initrode", "Rating": "Hot", "Phone": "555-0100" }),
     )
     .await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-2",
-        json!({ "Name": "Hooli" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-2", "Hooli").await;
     let body = |dry_run: bool| {
         json!({
             "records": [
@@ -178,14 +171,7 @@ async fn links_forward_refusals_name_each_reason() {
 
     // Back to where it came from: Globex's copy of Acme's account (Auto-Accept on), which
     // Globex publishes and Acme subscribes to, is not forwarded back over this connection.
-    record(
-        &app,
-        acme,
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, acme, "acc-1", "Initrode").await;
     assert_eq!(
         forward_one(&app, acme, &n.id, "Account", "acc-1").await["outcome"],
         "forwarded"

@@ -2,7 +2,7 @@
 //! nothing changes for the two orgs sharing.
 
 use crate::links_support::{
-    forward, forward_one, inbox, inbox_entry, link_with_status, net, record,
+    account, forward, forward_one, inbox, inbox_entry, link_with_status, net,
 };
 use crate::sharing_support::call;
 use reqwest::Method;
@@ -13,26 +13,12 @@ use tests::TestApp;
 async fn links_routes_hide_everything_from_a_third_org() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     let entry = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
     let initech = app.create_org("Initech").await;
     let key = initech.key.as_str();
-    record(
-        &app,
-        key,
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initech's own" }),
-    )
-    .await;
+    account(&app, key, "acc-1", "Initech's own").await;
 
     let problem = forward(
         &app,

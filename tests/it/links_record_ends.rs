@@ -2,7 +2,7 @@
 //! become `Inactive (deleted)` / `Inactive (converted)` with an end date. Conversion is the
 //! Lead Status field set to `Closed - Converted`.
 
-use crate::links_support::{forward_one, get_record, link_with_status, net, record};
+use crate::links_support::{account, forward_one, get_record, link_with_status, net, record};
 use serde_json::{Value, json};
 use tests::TestApp;
 
@@ -33,14 +33,7 @@ fn ended_together(sent: &Value, received: &Value) {
 async fn links_deleting_or_converting_the_copy_ends_both_links() {
     let app = TestApp::spawn().await;
     let n = net(&app, true).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     record(
         &app,
         n.acme(),
@@ -49,22 +42,18 @@ async fn links_deleting_or_converting_the_copy_ends_both_links() {
         json!({ "LastName": "Lo", "Company": "Vandelay" }),
     )
     .await;
-    let account = shared_copy(&app, &n, "Account", "acc-1").await;
+    let account_copy = shared_copy(&app, &n, "Account", "acc-1").await;
     let lead = shared_copy(&app, &n, "Lead", "lead-1").await;
 
     // A third org deleting its own record of the same id ends nothing.
     let initech = app.create_org("Initech").await;
-    record(
-        &app,
-        &initech.key,
-        "Account",
-        &account,
-        json!({ "Name": "Own" }),
-    )
-    .await;
+    account(&app, &initech.key, &account_copy, "Own").await;
     let theirs = app
         .http
-        .delete(format!("{}/v1/records/Account/{account}", app.base_url))
+        .delete(format!(
+            "{}/v1/records/Account/{account_copy}",
+            app.base_url
+        ))
         .bearer_auth(&initech.key)
         .send()
         .await
@@ -79,14 +68,23 @@ async fn links_deleting_or_converting_the_copy_ends_both_links() {
     // Globex deletes its Account copy.
     let deleted = app
         .http
-        .delete(format!("{}/v1/records/Account/{account}", app.base_url))
+        .delete(format!(
+            "{}/v1/records/Account/{account_copy}",
+            app.base_url
+        ))
         .bearer_auth(n.globex())
         .send()
         .await
         .expect("answered");
     assert!(deleted.status().is_success(), "{}", deleted.status());
-    let received =
-        link_with_status(&app, n.globex(), "Account", &account, "Inactive (deleted)").await;
+    let received = link_with_status(
+        &app,
+        n.globex(),
+        "Account",
+        &account_copy,
+        "Inactive (deleted)",
+    )
+    .await;
     let sent = link_with_status(&app, n.acme(), "Account", "acc-1", "Inactive (deleted)").await;
     ended_together(&sent, &received);
     assert_eq!(get_record(&app, n.acme(), "Account", "acc-1").await.0, 200);

@@ -1,13 +1,17 @@
 //! Stop sharing over HTTP against real servers: both links end (Inactive, with an end date) on
 //! both External Sharing lists, both records stay and stay editable, a pending forward is
-//! withdrawn from the partner's inbox, and a third org can stop nothing.
+//! withdrawn from the partner's inbox (also when the stop reaches it before the offer), and a
+//! third org can stop nothing.
 
 use crate::links_support::{
-    forward_one, get_record, inbox, inbox_entry, link_with_status, net, record, sharing,
+    account, forward_one, get_record, inbox, inbox_entry, link_with_status, net, record, sharing,
 };
 use crate::sharing_support::call;
 use reqwest::Method;
 use serde_json::{Value, json};
+use shared::ids::ConnectionId;
+use shared::message::Envelope;
+use shared::message::events::links::RecordForwardedV1;
 use shared::testing::eventually;
 use std::time::Duration;
 use tests::TestApp;
@@ -48,14 +52,7 @@ async fn links_stop_sharing_ends_both_links_and_leaves_both_records() {
 
     // A third org's key: 404 on Acme's record and on its own same-named record, nothing ends.
     let initech = app.create_org("Initech").await;
-    record(
-        &app,
-        &initech.key,
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initech's own" }),
-    )
-    .await;
+    account(&app, &initech.key, "acc-1", "Initech's own").await;
     stop(&app, &initech.key, "Account", "acc-1", &n.id, 404).await;
     stop(&app, &initech.key, "Account", &copy, &n.id, 404).await;
     // Bad input names the field; a record never shared on the connection is 404.
@@ -107,14 +104,7 @@ async fn links_stop_sharing_ends_both_links_and_leaves_both_records() {
 async fn links_stop_sharing_a_pending_forward_withdraws_it_from_the_inbox() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
 
@@ -135,18 +125,69 @@ async fn links_stop_sharing_a_pending_forward_withdraws_it_from_the_inbox() {
     app.stop().await;
 }
 
+/// A forward and the stop that ends it travel on different queues, so the stop may reach the
+/// partner first: the offer arriving afterwards is dropped (it would otherwise wait in the
+/// inbox for a link that has ended), and a later forward of the record lands as usual.
+#[tokio::test(flavor = "multi_thread")]
+async fn links_an_offer_arriving_after_its_own_stop_is_dropped() {
+    let app = TestApp::spawn().await;
+    let n = net(&app, false).await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
+    let offered_at = chrono::Utc::now();
+    let forwarded = forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
+    inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
+    stop(&app, n.acme(), "Account", "acc-1", &n.id, 200).await;
+    eventually(
+        "the offer to leave Globex's inbox",
+        Duration::from_secs(20),
+        || async { inbox(&app, n.globex()).await.is_empty().then_some(()) },
+    )
+    .await;
+
+    // The same offer again, as if its queue had been slower than the stop's.
+    let connection_id: uuid::Uuid = n.id.parse().expect("a connection id");
+    let offer = RecordForwardedV1 {
+        connection_id: ConnectionId(connection_id),
+        sender_org_id: n.p.acme.id,
+        sender_org_name: "Acme Corp".into(),
+        sender_link_id: forwarded["link_id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("the sender's link id"),
+        object: "Account".into(),
+        record_id: "acc-1".into(),
+        name: "Initrode".into(),
+        fields: json!({ "Name": "Initrode" })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        send_open_tasks: false,
+        send_closed_tasks: false,
+        send_emails: false,
+    };
+    let late = Envelope {
+        occurred_at: offered_at,
+        ..Envelope::new(n.p.globex.id, offer)
+    };
+    app.publisher
+        .publish(app.topology(), &late)
+        .await
+        .expect("the late offer is published");
+    app.wait_idle().await;
+    assert!(inbox(&app, n.globex()).await.is_empty());
+    link_with_status(&app, n.acme(), "Account", "acc-1", "Inactive").await;
+
+    // A forward made after the stop is offered.
+    forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
+    inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn links_stop_sharing_while_the_partner_accepts_ends_both_links_whatever_the_order() {
     let app = TestApp::spawn().await;
     let n = net(&app, false).await;
-    record(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Name": "Initrode" }),
-    )
-    .await;
+    account(&app, n.acme(), "acc-1", "Initrode").await;
     forward_one(&app, n.acme(), &n.id, "Account", "acc-1").await;
     let entry = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
     let copy = entry["id"].as_str().expect("an id").to_string();

@@ -113,6 +113,11 @@ pub async fn record(app: &TestApp, key: &str, object: &str, id: &str, fields: Va
     .await;
 }
 
+/// An Account with only a Name (most links tests need no more).
+pub async fn account(app: &TestApp, key: &str, id: &str, name: &str) {
+    record(app, key, "Account", id, json!({ "Name": name })).await;
+}
+
 /// A record as the sync service shows it (status, body).
 pub async fn get_record(app: &TestApp, key: &str, object: &str, id: &str) -> (u16, Value) {
     let response = app

@@ -8,8 +8,16 @@
 //! incoming stamps and origins. A copy that refuses the values (its validation rules) is a
 //! permanent failure: the ledger says Failed with the reason, `sync.update_failed.v1` reports it
 //! to the connection owner, and the message is dead-lettered with it, not retried. Database
-//! errors are transient and go through the runtime's retry queues; the ledger says Retrying
-//! meanwhile (written on its own) and Resolved once an attempt applies the update.
+//! errors are transient and retried (in place: the consumer is ordered by copy); the ledger
+//! says Retrying meanwhile (written on its own) and Resolved once an attempt applies the
+//! update. A transient failure on the last attempt of the retry schedule ends like a permanent
+//! one: Failed with the error, reported, dead-lettered. An update whose copy is gone is Failed
+//! and reported, but not dead-lettered (see [`ApplyUpdates::no_copy`]). A failure is reported
+//! once per update (the ledger's `failure_reported_at`), however often it is redelivered.
+//!
+//! Metrics (`partnernet_sync_updates_total`, `partnernet_sync_lag_seconds`) are recorded once
+//! the ledger write they count has committed: after the handler's commit (a hook), or after
+//! the commit of the ledger write made on its own connection.
 
 use crate::failure_report;
 use crate::ledger::{self, State};
@@ -56,21 +64,47 @@ pub fn newer(incoming: (Hlc, uuid::Uuid), held: Option<(Hlc, uuid::Uuid)>) -> bo
 impl Handler<FieldsUpdatedV1> for ApplyUpdates {
     async fn handle(
         &self,
-        _ctx: &Context<'_>,
+        ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
         message: &Envelope<FieldsUpdatedV1>,
     ) -> Result<(), HandlerError> {
-        let applied = self.apply(conn, message).await;
-        if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, &self.pool) {
-            ledger::retrying(pool, message.org_id, &message.payload, &err.to_string()).await;
+        let applied = self.apply(ctx, conn, message).await;
+        let (Err(HandlerError::Transient(err)), Some(pool)) = (&applied, &self.pool) else {
+            return applied;
+        };
+        let error = format!("{err:#}");
+        if ctx.last_attempt {
+            // The retry schedule is spent: Failed and reported now, and a permanent error so
+            // that the runtime dead-letters it (it would anyway, this attempt being the last).
+            let reason = format!(
+                "gave up after {} attempts; last error: {error}",
+                ctx.attempt
+            );
+            return Err(self.failed(message, error, reason).await);
+        }
+        if ledger::retrying(pool, message.org_id, &message.payload, &error).await {
+            shared::metrics::sync::update(State::Retrying.outcome());
         }
         applied
     }
 }
 
+/// Counts the attempt's outcome once the handler's transaction commits, and for an applied
+/// update the lag from its creation (its envelope's `occurred_at`) to that commit.
+fn count_after_commit(ctx: &Context<'_>, state: State, created: chrono::DateTime<chrono::Utc>) {
+    ctx.after_commit(move || {
+        shared::metrics::sync::update(state.outcome());
+        if matches!(state, State::Applied | State::Resolved) {
+            let lag = (chrono::Utc::now() - created).to_std().unwrap_or_default();
+            shared::metrics::sync::lag(lag);
+        }
+    });
+}
+
 impl ApplyUpdates {
     async fn apply(
         &self,
+        ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
         message: &Envelope<FieldsUpdatedV1>,
     ) -> Result<(), HandlerError> {
@@ -87,12 +121,7 @@ impl ApplyUpdates {
         .await
         .optional()?;
         let Some(copy) = copy.filter(|c| !c.deleted) else {
-            let error = format!(
-                "record_id: no copy {:?} of {}",
-                update.record_id, update.object
-            );
-            ledger::finish(conn, org, update, State::Failed, Some(&error), None).await?;
-            return Ok(());
+            return self.no_copy(ctx, conn, message).await;
         };
         let empty = Map::new();
         let held_stamps = copy.stamps.as_object().unwrap_or(&empty);
@@ -110,7 +139,9 @@ impl ApplyUpdates {
             })
             .collect();
         if winners.is_empty() {
+            // Counted as what this attempt did, whatever the row says (an Applied row stays so).
             ledger::finish(conn, org, update, State::Superseded, None, None).await?;
+            count_after_commit(ctx, State::Superseded, message.occurred_at);
             return Ok(());
         }
         let values: Map<String, Value> = winners
@@ -151,7 +182,7 @@ impl ApplyUpdates {
             Err(WriteError::Database(e)) => return Err(e.into()),
             Err(refused) => {
                 let error = refused.to_string();
-                return Err(self.failed(message, error).await);
+                return Err(self.failed(message, error.clone(), error).await);
             }
         }
         // The winners keep the stamps and origins they came with (the write path stamped them
@@ -177,17 +208,59 @@ impl ApplyUpdates {
         .execute(conn)
         .await?;
         let overwritten = Value::Object(overwritten);
-        ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
+        let state =
+            ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
+        count_after_commit(ctx, state, message.occurred_at);
         Ok(())
     }
 
-    /// A permanent failure: the ledger says Failed with the reason and the failure is reported
-    /// (committed together, on their own), and
-    /// the runtime dead-letters the message with the same reason, without retrying. If the
-    /// ledger cannot be written now, the failure is transient: the next attempt tries again.
-    async fn failed(&self, message: &Envelope<FieldsUpdatedV1>, error: String) -> HandlerError {
+    /// The update's copy does not exist, or is deleted: Failed and reported, in the handler's
+    /// transaction, and the message is acked, not dead-lettered. Nothing would make a replay
+    /// apply it (a deleted copy stays deleted, and a copy exists before its link carries
+    /// updates), so a dead letter would only be noise for operators; the ledger row keeps
+    /// what was sent.
+    async fn no_copy(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<FieldsUpdatedV1>,
+    ) -> Result<(), HandlerError> {
         let update = &message.payload;
-        tracing::warn!(update_id = %update.update_id, %error, "a partner's update was refused");
+        let error = format!(
+            "record_id: no copy {:?} of {}",
+            update.record_id, update.object
+        );
+        tracing::warn!(update_id = %update.update_id, %error, "a partner's update has no copy");
+        let state = ledger::finish(
+            conn,
+            message.org_id,
+            update,
+            State::Failed,
+            Some(&error),
+            None,
+        )
+        .await?;
+        if let Some(attempts) = ledger::mark_reported(conn, update.update_id).await? {
+            failure_report::report(conn, message, &error, attempts).await?;
+        }
+        count_after_commit(ctx, state, message.occurred_at);
+        Ok(())
+    }
+
+    /// A failure for good (a permanent one, or a transient one on the last attempt): the ledger
+    /// says Failed with `error` and the failure is reported, unless it already was (committed
+    /// together, on their own connection: the handler's transaction is rolled back), and the
+    /// runtime dead-letters the message with `reason`, without retrying. If the ledger cannot
+    /// be written now, the failure is transient: the runtime retries the attempt if PostgreSQL
+    /// is down, else (on the last attempt) dead-letters it with the ledger left Retrying.
+    async fn failed(
+        &self,
+        message: &Envelope<FieldsUpdatedV1>,
+        error: String,
+        reason: String,
+    ) -> HandlerError {
+        let update = &message.payload;
+        tracing::warn!(update_id = %update.update_id, %error, "a partner's update failed for good");
         if let Some(pool) = &self.pool {
             let written = async {
                 let mut conn = pool.get().await.map_err(HandlerError::transient)?;
@@ -202,8 +275,11 @@ impl ApplyUpdates {
                         None,
                     )
                     .await?;
-                    let attempts = ledger::attempts(conn, update.update_id).await?;
-                    failure_report::report(conn, message, &error, attempts).await
+                    // A redelivered update that fails again is not reported twice.
+                    if let Some(attempts) = ledger::mark_reported(conn, update.update_id).await? {
+                        failure_report::report(conn, message, &error, attempts).await?;
+                    }
+                    Ok(())
                 })
                 .await
                 .map_err(HandlerError::from)
@@ -212,7 +288,8 @@ impl ApplyUpdates {
             if let Err(err) = written {
                 return err;
             }
+            shared::metrics::sync::update(State::Failed.outcome());
         }
-        HandlerError::permanent(error)
+        HandlerError::permanent(reason)
     }
 }

@@ -36,6 +36,31 @@ impl State {
             Self::Failed => "Failed",
         }
     }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Retrying,
+            Self::Applied,
+            Self::Resolved,
+            Self::Superseded,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// The state as the `outcome` label of `partnernet_sync_updates_total`.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Retrying => "retrying",
+            Self::Applied => "applied",
+            Self::Resolved => "resolved",
+            Self::Superseded => "superseded",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 fn fields_json(update: &FieldsUpdatedV1) -> diesel::QueryResult<Value> {
@@ -54,12 +79,14 @@ pub async fn queue(
     receiver: OrgId,
     update: &FieldsUpdatedV1,
 ) -> diesel::QueryResult<()> {
-    write(conn, receiver, update, State::Queued, 0, None, None).await
+    write(conn, receiver, update, State::Queued, 0, None, None).await?;
+    Ok(())
 }
 
 /// Records the outcome of one attempt to apply an update (the receiver's side). The row may not
 /// exist yet (the sender's ledger is elsewhere): then it is made. An Applied update that comes
-/// again (redelivered, nothing newer in it) stays Applied, one attempt more.
+/// again (redelivered, nothing newer in it) stays Applied, one attempt more. Returns the state
+/// the row is in now (Applied after a failed attempt becomes Resolved).
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     receiver: OrgId,
@@ -67,8 +94,14 @@ pub async fn finish(
     state: State,
     error: Option<&str>,
     overwritten: Option<&Value>,
-) -> diesel::QueryResult<()> {
+) -> diesel::QueryResult<State> {
     write(conn, receiver, update, state, 1, error, overwritten).await
+}
+
+#[derive(diesel::QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = sql_types::Text)]
+    state: String,
 }
 
 async fn write(
@@ -79,10 +112,10 @@ async fn write(
     attempts: i32,
     error: Option<&str>,
     overwritten: Option<&Value>,
-) -> diesel::QueryResult<()> {
+) -> diesel::QueryResult<State> {
     let finished_at = !matches!(state, State::Queued | State::Retrying);
     let finished_at = finished_at.then(Utc::now);
-    diesel::sql_query(format!(
+    let row = diesel::sql_query(format!(
         "{INSERT} ON CONFLICT (update_id) DO UPDATE SET \
            state = CASE WHEN sync.ledger.state IN ('Applied', 'Resolved') \
                              AND excluded.state = 'Superseded' THEN sync.ledger.state \
@@ -91,7 +124,8 @@ async fn write(
                              THEN 'Resolved' ELSE excluded.state END, \
            attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
            overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \
-           finished_at = excluded.finished_at"
+           finished_at = excluded.finished_at \
+         RETURNING state"
     ))
     .bind::<sql_types::Uuid, _>(update.update_id)
     .bind::<sql_types::Uuid, _>(update.connection_id.0)
@@ -108,20 +142,21 @@ async fn write(
     .bind::<sql_types::Nullable<sql_types::Text>, _>(error)
     .bind::<sql_types::Nullable<sql_types::Jsonb>, _>(overwritten)
     .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(finished_at)
-    .execute(conn)
+    .get_result::<StateRow>(conn)
     .await?;
-    Ok(())
+    Ok(State::parse(&row.state).unwrap_or(state))
 }
 
 /// Marks an update Retrying after a failed attempt (one attempt more, the error kept), on a
 /// connection of its own: the attempt's transaction is rolled back. Best effort, waiting for
-/// no lock long: the retry happens whether or not the ledger says so.
+/// no lock long: the retry happens whether or not the ledger says so. Returns whether the
+/// ledger says so.
 pub async fn retrying(
     pool: &shared::db::DbPool,
     receiver: OrgId,
     update: &FieldsUpdatedV1,
     error: &str,
-) {
+) -> bool {
     let marked = async {
         let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         diesel_async::AsyncConnection::transaction::<_, diesel::result::Error, _>(
@@ -139,33 +174,61 @@ pub async fn retrying(
                     Some(error),
                     None,
                 )
-                .await
+                .await?;
+                Ok(())
             },
         )
         .await?;
         anyhow::Ok(())
     }
     .await;
-    if let Err(err) = marked {
+    if let Err(err) = &marked {
         tracing::warn!(update_id = %update.update_id, %err, "the ledger could not say Retrying");
     }
+    marked.is_ok()
 }
 
-/// How many attempts the update has had so far (0 if it has no row).
-pub async fn attempts(conn: &mut AsyncPgConnection, update_id: Uuid) -> diesel::QueryResult<u32> {
+/// Marks the update's failure reported, unless it already is, and returns its attempts if
+/// this call marked it: the caller then queues the report in the same transaction. The row
+/// lock makes a concurrent second caller wait, then find it marked. Call after [`finish`].
+pub async fn mark_reported(
+    conn: &mut AsyncPgConnection,
+    update_id: Uuid,
+) -> diesel::QueryResult<Option<u32>> {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = sql_types::Integer)]
         attempts: i32,
     }
-    let rows: Vec<Row> = diesel::sql_query("SELECT attempts FROM sync.ledger WHERE update_id = $1")
-        .bind::<sql_types::Uuid, _>(update_id)
-        .load(conn)
-        .await?;
+    let rows: Vec<Row> = diesel::sql_query(
+        "UPDATE sync.ledger SET failure_reported_at = now() \
+         WHERE update_id = $1 AND failure_reported_at IS NULL RETURNING attempts",
+    )
+    .bind::<sql_types::Uuid, _>(update_id)
+    .load(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .next()
-        .map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0)))
+        .map(|r| u32::try_from(r.attempts).unwrap_or(0)))
+}
+
+/// Forgets that the org's updates `ids` were reported failed (they are being replayed: a new
+/// failure of theirs is reported again).
+pub async fn rearm_reports(
+    conn: &mut AsyncPgConnection,
+    receiver: OrgId,
+    ids: &[Uuid],
+) -> diesel::QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE sync.ledger SET failure_reported_at = NULL \
+         WHERE receiver_org_id = $1 AND update_id = ANY($2) AND failure_reported_at IS NOT NULL",
+    )
+    .bind::<sql_types::Uuid, _>(receiver.as_uuid())
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A ledger row as the API lists it.

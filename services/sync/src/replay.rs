@@ -56,6 +56,11 @@ pub async fn replay(
     if wanted.is_empty() {
         return Ok(0);
     }
+    // A replayed update that fails again is a new failure, reported again; a redelivery is not.
+    let ids: Vec<Uuid> = wanted.iter().copied().collect();
+    let mut conn = pool.get().await?;
+    ledger::rearm_reports(&mut conn, org, &ids).await?;
+    drop(conn);
     // A dead letter is the org's update if its envelope is addressed to the org and its
     // update id is one of the org's failed ones.
     let org_text = org.as_uuid().to_string();

@@ -9,7 +9,7 @@ use super::item::{Item, Work};
 use super::settle::{Shared, dead_letter, retry_later};
 use crate::db;
 use crate::error::HandlerError;
-use crate::inbox;
+use crate::inbox::{self, InboxKey};
 use diesel_async::{
     AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager,
 };
@@ -49,7 +49,7 @@ enum Failure {
 /// (by message id, with the reason).
 struct Attempted {
     new: usize,
-    refused: Vec<(uuid::Uuid, String)>,
+    refused: Vec<(InboxKey, String)>,
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, items: Vec<Item>, keys: Vec<String>) -> Report {
@@ -106,9 +106,9 @@ async fn finish(shared: &Shared, items: &[&Item], done: Attempted) -> anyhow::Re
     let mut tags = Vec::with_capacity(items.len());
     let mut dead = Vec::new();
     for item in items {
-        let id = decoded(item).map(|d| d.head.message_id.as_uuid());
+        let key = decoded(item).map(inbox_key);
         // A second copy of a refused message in the batch was a duplicate: it is acked.
-        match id.and_then(|id| refused.iter().position(|(r, _)| *r == id)) {
+        match key.and_then(|key| refused.iter().position(|(r, _)| *r == key)) {
             Some(i) => dead.push((*item, refused.swap_remove(i).1)),
             None => tags.push(item.tag()),
         }
@@ -217,6 +217,14 @@ async fn fail(
     Ok(())
 }
 
+/// The message's key in the inbox: its org and its id.
+fn inbox_key(decoded: &Decoded) -> InboxKey {
+    InboxKey {
+        org: decoded.head.org_id.as_uuid(),
+        message: decoded.head.message_id.as_uuid(),
+    }
+}
+
 fn decoded(item: &Item) -> Option<&Decoded> {
     match &item.work {
         Work::Handle(decoded) => Some(decoded),
@@ -256,22 +264,29 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<Attempted, Failure>
         settings.lock_timeout.as_millis(),
         settings.statement_timeout.as_millis()
     );
-    let ctx = Context {
-        service: shared.service,
-        consumer: &shared.queue,
-    };
+    // The handler learns whether a transient failure now is the message's last (see `fail`
+    // and `retry_later`: both stop where the schedule has no delay for the attempt).
+    let attempt = items.iter().map(|item| item.attempt).min().unwrap_or(1);
+    let last_attempt = items.len() == 1
+        && shared
+            .ctx
+            .topology
+            .retry_schedule()
+            .delay_before_retry(attempt)
+            .is_none();
+    let ctx = Context::new(shared.service, &shared.queue, attempt, last_attempt);
     let body = async |conn: &mut AsyncPgConnection| -> Result<Attempted, HandlerError> {
-        let ids: Vec<uuid::Uuid> = items
+        let keys: Vec<InboxKey> = items
             .iter()
             .filter_map(|item| decoded(item))
-            .map(|d| d.head.message_id.as_uuid())
+            .map(inbox_key)
             .collect();
-        let mut new = inbox::record_many(conn, &shared.queue, &ids).await?;
+        let mut new = inbox::record_many(conn, &shared.queue, &keys).await?;
         // `remove` also drops a second copy of a message inside this batch.
         let fresh: Vec<&Decoded> = items
             .iter()
             .filter_map(|item| decoded(item))
-            .filter(|d| new.remove(&d.head.message_id.as_uuid()))
+            .filter(|d| new.remove(&inbox_key(d)))
             .collect();
         let mut refused = Vec::new();
         let mut start = 0;
@@ -284,14 +299,14 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<Attempted, Failure>
             let run = guarded(fresh[start].runner.as_ref(), &ctx, conn, &messages).await?;
             for (i, reason) in run {
                 if let Some(d) = fresh[start..end].get(i) {
-                    refused.push((d.head.message_id.as_uuid(), reason));
+                    refused.push((inbox_key(d), reason));
                 }
             }
             start = end;
         }
         if !refused.is_empty() {
-            let ids: Vec<uuid::Uuid> = refused.iter().map(|(id, _)| *id).collect();
-            inbox::forget_many(conn, &shared.queue, &ids).await?;
+            let keys: Vec<InboxKey> = refused.iter().map(|(key, _)| *key).collect();
+            inbox::forget_many(conn, &shared.queue, &keys).await?;
         }
         Ok(Attempted {
             new: fresh.len(),
@@ -325,7 +340,10 @@ async fn attempt(shared: &Shared, items: &[&Item]) -> Result<Attempted, Failure>
     };
     let outcome = tokio::time::timeout(settings.handler_timeout, transaction).await;
     match outcome {
-        Ok(Ok(done)) => Ok(done),
+        Ok(Ok(done)) => {
+            ctx.committed();
+            Ok(done)
+        }
         Ok(Err(HandlerError::Transient(err))) => {
             drop(conn);
             // A failure because PostgreSQL went away is not the message's fault.

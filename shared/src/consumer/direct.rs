@@ -3,7 +3,7 @@
 use super::ConsumerSpec;
 use super::handlers::Context;
 use crate::error::HandlerError;
-use crate::inbox::{self, InboxOutcome};
+use crate::inbox::{self, InboxKey, InboxOutcome};
 use crate::message::{Envelope, Message};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
@@ -22,19 +22,24 @@ impl ConsumerSpec {
             .decode(&M::routing_key(), &body, None)
             .map_err(|e| HandlerError::permanent(e.to_string()))?;
         let consumer = format!("{}.{}", self.service, self.name);
-        let ctx = Context {
-            service: self.service,
-            consumer: &consumer,
+        // One attempt, never retried here: not the last as far as the handler is concerned.
+        let ctx = Context::new(self.service, &consumer, 1, false);
+        let key = InboxKey {
+            org: decoded.head.org_id.as_uuid(),
+            message: decoded.head.message_id.as_uuid(),
         };
-        conn.transaction::<_, HandlerError, _>(async |conn| {
-            match inbox::record(conn, &consumer, decoded.head.message_id).await? {
-                InboxOutcome::AlreadyHandled => Ok(InboxOutcome::AlreadyHandled),
-                InboxOutcome::New => {
-                    decoded.runner.run(&ctx, conn, &[&decoded.message]).await?;
-                    Ok(InboxOutcome::New)
+        let outcome = conn
+            .transaction::<_, HandlerError, _>(async |conn| {
+                match inbox::record(conn, &consumer, key).await? {
+                    InboxOutcome::AlreadyHandled => Ok(InboxOutcome::AlreadyHandled),
+                    InboxOutcome::New => {
+                        decoded.runner.run(&ctx, conn, &[&decoded.message]).await?;
+                        Ok(InboxOutcome::New)
+                    }
                 }
-            }
-        })
-        .await
+            })
+            .await?;
+        ctx.committed();
+        Ok(outcome)
     }
 }

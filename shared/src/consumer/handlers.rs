@@ -9,12 +9,60 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Work to do once the handler's transaction has committed.
+type Hook = Box<dyn FnOnce() + Send>;
+
 /// What a handler knows of where it runs.
 pub struct Context<'a> {
     /// The service the consumer belongs to: its outbox is the one [`Context::emit`] writes to.
     pub service: &'static str,
     /// The consumer's work queue (its name in the inbox).
     pub consumer: &'a str,
+    /// Which attempt this is (1 for the first): the message's `x-attempt` header, or counted
+    /// in place for a retry that waits in its key. For a transaction of several messages (a
+    /// batch), the smallest of theirs.
+    pub attempt: u32,
+    /// Whether a transient failure now is the message's last: the retry schedule is spent, so
+    /// the runtime dead-letters the message instead of retrying it. Never true for a batch of
+    /// several messages: a failing batch settles nothing, its messages are then tried alone.
+    pub last_attempt: bool,
+    after_commit: std::sync::Mutex<Vec<Hook>>,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(
+        service: &'static str,
+        consumer: &'a str,
+        attempt: u32,
+        last_attempt: bool,
+    ) -> Self {
+        Self {
+            service,
+            consumer,
+            attempt,
+            last_attempt,
+            after_commit: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Runs `hook` once the transaction the handler runs in has committed, never if it rolls
+    /// back: for what must only count what committed (metrics). A hook must be quick.
+    pub fn after_commit(&self, hook: impl FnOnce() + Send + 'static) {
+        if let Ok(mut hooks) = self.after_commit.lock() {
+            hooks.push(Box::new(hook));
+        }
+    }
+
+    /// Called by the runtime after the commit.
+    pub(crate) fn committed(&self) {
+        let hooks = match self.after_commit.lock() {
+            Ok(mut hooks) => std::mem::take(&mut *hooks),
+            Err(_) => return,
+        };
+        for hook in hooks {
+            hook();
+        }
+    }
 }
 
 impl Context<'_> {

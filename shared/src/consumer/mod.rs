@@ -10,6 +10,8 @@
 //!   commit; when one message fails, each message of the batch is tried alone, so only the
 //!   failing one is retried or dead-lettered; an [`IngestBatchHandler`] may refuse single
 //!   messages instead (having changed nothing for them): those are dead-lettered, the rest commit;
+//! - a handler's [`Context`] says which attempt it is and whether it is the last one (a
+//!   transient failure then dead-letters the message), and runs hooks after the commit only;
 //! - a handler that panics is a permanent failure of its message; one that outlives
 //!   `HANDLER_TIMEOUT_MS` (or waits on a lock past `DB_LOCK_TIMEOUT_MS`) a transient one;
 //! - on any broker error, or a panic of the runtime itself, it rebuilds the connection, the

@@ -6,6 +6,7 @@ use super::inbox::{self, Acceptance, NewEntry};
 use super::rules;
 use super::status::Status;
 use super::store::{self, Received};
+use super::withdrawn;
 use crate::connections::{self, Connection, Side};
 use crate::subscriptions::store::{self as subscriptions, Key};
 use chrono::Utc;
@@ -69,6 +70,21 @@ impl Handler<RecordForwardedV1> for MoveLinks {
             return ctx
                 .emit(conn, message, offer.sender_org_id, reject(reason))
                 .await;
+        }
+        let record = withdrawn::PartnerRecord {
+            org,
+            connection_id: connection.id,
+            object: &offer.object,
+            record_id: &offer.record_id,
+        };
+        if withdrawn::before_arrival(conn, &record, message.occurred_at).await? {
+            // The sender's link has ended already: there is nothing to answer.
+            tracing::info!(
+                connection_id = %offer.connection_id,
+                record_id = %offer.record_id,
+                "an offer withdrawn before it arrived was dropped"
+            );
+            return Ok(());
         }
         let key = Key {
             connection_id: connection.id,

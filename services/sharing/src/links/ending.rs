@@ -139,6 +139,14 @@ pub async fn end_partner_side(
     ))
     .execute(conn)
     .await?;
+    // An offer still on its way is dropped when it arrives.
+    let record = super::withdrawn::PartnerRecord {
+        org,
+        connection_id,
+        object: partner_object,
+        record_id: partner_record_id,
+    };
+    super::withdrawn::mark(conn, &record, ended_at).await?;
     // An entry being accepted is left to finish: its copy will exist and be the org's.
     diesel::delete(
         inbox::table

@@ -10,7 +10,8 @@
 //! - [`ending`]: stop sharing, and the partner's side of a link that ended;
 //! - [`record_ends`]: a linked record deleted or converted ends its links (from sync's
 //!   change feed);
-//! - [`store`]: link rows as stored, and the lists read from them.
+//! - [`store`]: link rows as stored, and the lists read from them;
+//! - [`withdrawn`]: an offer whose link ended before it arrived is dropped.
 
 pub mod answers;
 pub mod deactivation;
@@ -21,3 +22,4 @@ pub mod record_ends;
 pub mod rules;
 pub mod status;
 pub mod store;
+pub mod withdrawn;

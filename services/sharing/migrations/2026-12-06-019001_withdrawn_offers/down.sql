@@ -1,0 +1,1 @@
+DROP TABLE sharing.withdrawn_offers;

@@ -1,0 +1,1 @@
+ALTER TABLE sync.ledger DROP COLUMN failure_reported_at;
