@@ -36,7 +36,7 @@ async fn field_sync_updates_flow_both_ways_mapped_and_by_the_connection_user() {
     assert!(copy["fields"].get("Phone").is_none(), "{copy}");
     assert_eq!(
         copy["last_modified_by"],
-        json!({ "kind": "connection_user", "connection_id": n.id })
+        json!({ "kind": "connection_user", "connection_id": n.id, "partner_org_id": n.p.acme.id })
     );
 
     // Globex -> Acme, through Acme's own subscription to Globex's Account.
@@ -59,7 +59,7 @@ async fn field_sync_updates_flow_both_ways_mapped_and_by_the_connection_user() {
     .await;
     assert_eq!(
         original["last_modified_by"],
-        json!({ "kind": "connection_user", "connection_id": n.id })
+        json!({ "kind": "connection_user", "connection_id": n.id, "partner_org_id": n.p.globex.id })
     );
     assert_eq!(original["fields"]["Rating"], "Hot");
     assert_eq!(original["fields"]["Phone"], "555-0100");

@@ -111,3 +111,63 @@ pub async fn settled(app: &TestApp, key: &str, query: &str, at_least: usize) -> 
     })
     .await
 }
+
+/// Sets the org's subscription to `object` on the connection to take deletes or not, and
+/// returns the subscription as the route answers it.
+pub async fn sync_deletes(app: &TestApp, key: &str, id: &str, object: &str, on: bool) -> Value {
+    call(
+        app,
+        Method::PUT,
+        &format!("/v1/connections/{id}/subscriptions/{object}"),
+        key,
+        Some(json!({ "sync_deletes": on })),
+        200,
+    )
+    .await
+}
+
+/// Deletes a record over HTTP, expecting 204.
+pub async fn delete(app: &TestApp, key: &str, object: &str, id: &str) {
+    call(
+        app,
+        Method::DELETE,
+        &format!("/v1/records/{object}/{id}"),
+        key,
+        None,
+        204,
+    )
+    .await;
+}
+
+/// Waits until the record is gone (404), e.g. deleted by a partner's tombstone.
+pub async fn gone(app: &TestApp, key: &str, object: &str, id: &str) {
+    eventually("the record deleted", Duration::from_secs(20), || async {
+        let (status, _) = get_record(app, key, object, id).await;
+        (status == 404).then_some(())
+    })
+    .await
+}
+
+/// Waits until the org's ledger has at least `at_least` settled entries of `kind` (`update`,
+/// `delete`, `touch`) for `query`, and returns them.
+pub async fn settled_kind(
+    app: &TestApp,
+    key: &str,
+    query: &str,
+    kind: &str,
+    at_least: usize,
+) -> Vec<Value> {
+    eventually(
+        &format!("{kind} entries settled"),
+        Duration::from_secs(20),
+        || async {
+            let all: Vec<Value> = entries(app, key, query)
+                .await
+                .into_iter()
+                .filter(|e| e["kind"] == kind)
+                .collect();
+            (all.len() >= at_least && all.iter().all(|e| e["state"] != "Queued")).then_some(all)
+        },
+    )
+    .await
+}

@@ -53,6 +53,7 @@ diesel::table! {
         auto_accept -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        sync_deletes -> Bool,
     }
 }
 

@@ -161,6 +161,7 @@ impl ApplyUpdates {
             org,
             changed_by: ChangedBy::ConnectionUser {
                 connection_id: update.connection_id,
+                partner_org_id: Some(update.sender_org_id),
             },
             cause: Some(&head),
         };

@@ -40,6 +40,7 @@ impl Handler<CopyRequestedV1> for CreateCopies {
                 org,
                 changed_by: ChangedBy::ConnectionUser {
                     connection_id: request.connection_id,
+                    partner_org_id: None,
                 },
                 cause: Some(&head),
             };

@@ -259,6 +259,10 @@ pub struct Entry {
     #[diesel(sql_type = sql_types::Jsonb)]
     #[schema(value_type = Object)]
     pub fields: Value,
+    /// What it carried: `update` (field values), `delete` (a tombstone) or `touch` (a save
+    /// without a change of value); the last two have no fields.
+    #[diesel(sql_type = sql_types::Text)]
+    pub kind: String,
     /// Queued, Retrying, Applied, Resolved, Superseded or Failed.
     #[diesel(sql_type = sql_types::Text)]
     pub state: String,
@@ -294,7 +298,8 @@ pub async fn list(
 ) -> diesel::QueryResult<Vec<Entry>> {
     diesel::sql_query(
         "SELECT seq, update_id, connection_id, link_id, sender_org_id, sender_object, \
-           sender_record_id, receiver_org_id, receiver_object, receiver_record_id, fields, state, \
+           sender_record_id, receiver_org_id, receiver_object, receiver_record_id, fields, kind, \
+           state, \
            attempts, error, overwritten, queued_at, finished_at \
          FROM sync.ledger \
          WHERE (sender_org_id = $1 OR receiver_org_id = $1) \

@@ -6,6 +6,8 @@
 //! `ObjectSchemaChangedV1`), the read model of subscriptions (from `SubscriptionChangedV1`),
 //! and the org broker users.
 
+pub mod apply_delete;
+pub mod apply_touch;
 pub mod apply_update;
 pub mod broker_users;
 pub mod copies;
@@ -15,6 +17,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod mappings;
 pub mod propagate;
+pub mod record_events;
 pub mod replay;
 pub mod routes;
 pub mod schema;
@@ -25,7 +28,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
 use shared::consumer::{ConsumerSpec, Handlers};
 use shared::hlc::Clock;
-use shared::message::events::field_sync::FieldsUpdatedV1;
+use shared::message::events::field_sync::{FieldsUpdatedV1, RecordDeletedV1, RecordTouchedV1};
 use shared::message::events::links::CopyRequestedV1;
 use shared::message::events::record::{RecordDeleteV1, RecordUpsertV1};
 use shared::message::events::sharing::{ObjectSchemaChangedV1, SubscriptionChangedV1};
@@ -86,6 +89,14 @@ fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<Co
     };
     let apply = apply_update::ApplyUpdates {
         clock: clock.clone(),
+        pool: pool.clone(),
+    };
+    let deletes = apply_delete::ApplyDeletes {
+        clock: clock.clone(),
+        pool: pool.clone(),
+    };
+    let touches = apply_touch::ApplyTouches {
+        clock: clock.clone(),
         pool,
     };
     let ingest = ingest::Ingest {
@@ -127,8 +138,12 @@ fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<Co
         ConsumerSpec {
             service: NAME,
             name: "field_updates",
-            // Field sync, receiving: in order per copy; the stamps make any order safe anyway.
-            handlers: Handlers::new().on_ordered::<FieldsUpdatedV1, _>(apply),
+            // Field sync, receiving: in order per copy (updates, tombstones and touches of one
+            // copy share the order); the stamps make any order safe anyway.
+            handlers: Handlers::new()
+                .on_ordered::<FieldsUpdatedV1, _>(apply)
+                .on_ordered::<RecordDeletedV1, _>(deletes)
+                .on_ordered::<RecordTouchedV1, _>(touches),
         },
     ]
 }

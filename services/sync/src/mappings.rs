@@ -26,12 +26,14 @@ impl Handler<SubscriptionChangedV1> for KeepMapping {
             .map_err(|e| HandlerError::permanent(format!("mapped fields: {e}")))?;
         diesel::sql_query(
             "INSERT INTO sync.subscription_mappings (connection_id, subscriber_org_id, object, \
-               publisher_org_id, active, target_object, auto_accept, fields, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+               publisher_org_id, active, target_object, auto_accept, fields, version, \
+               sync_deletes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (connection_id, subscriber_org_id, object) DO UPDATE SET \
                publisher_org_id = excluded.publisher_org_id, active = excluded.active, \
                target_object = excluded.target_object, auto_accept = excluded.auto_accept, \
-               fields = excluded.fields, version = excluded.version, updated_at = now() \
+               fields = excluded.fields, version = excluded.version, \
+               sync_deletes = excluded.sync_deletes, updated_at = now() \
              WHERE sync.subscription_mappings.version < excluded.version",
         )
         .bind::<sql_types::Uuid, _>(event.connection_id.0)
@@ -43,6 +45,7 @@ impl Handler<SubscriptionChangedV1> for KeepMapping {
         .bind::<sql_types::Bool, _>(event.auto_accept)
         .bind::<sql_types::Jsonb, _>(&fields)
         .bind::<sql_types::BigInt, _>(event.version)
+        .bind::<sql_types::Bool, _>(event.sync_deletes)
         .execute(conn)
         .await?;
         Ok(())
@@ -56,6 +59,8 @@ pub struct Subscriber {
     pub subscriber_org_id: OrgId,
     pub target_object: String,
     pub auto_accept: bool,
+    /// The subscriber takes deletes: a deleted record's tombstone goes to it.
+    pub sync_deletes: bool,
     pub fields: Vec<MappedField>,
 }
 
@@ -75,11 +80,14 @@ pub async fn subscribers_of(
         target_object: Option<String>,
         #[diesel(sql_type = sql_types::Bool)]
         auto_accept: bool,
+        #[diesel(sql_type = sql_types::Bool)]
+        sync_deletes: bool,
         #[diesel(sql_type = sql_types::Jsonb)]
         fields: serde_json::Value,
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT connection_id, subscriber_org_id, target_object, auto_accept, fields \
+        "SELECT connection_id, subscriber_org_id, target_object, auto_accept, sync_deletes, \
+           fields \
          FROM sync.subscription_mappings \
          WHERE publisher_org_id = $1 AND object = $2 AND active \
          ORDER BY connection_id, subscriber_org_id",
@@ -98,6 +106,7 @@ pub async fn subscribers_of(
                         subscriber_org_id: OrgId(row.subscriber_org_id),
                         target_object,
                         auto_accept: row.auto_accept,
+                        sync_deletes: row.sync_deletes,
                         fields,
                     })
                     // Stored by us from a validated event: unreadable means a bug.

@@ -8,10 +8,21 @@
 //! changed mapping takes effect on the next update, and a value is sent with the stamp it has
 //! in the store. A change written by the Connection User of a connection (a partner's update
 //! applied here) is never sent back over that connection.
+//!
+//! Two record-level changes travel too, each as its own message with the record's
+//! record-level stamp (`sync.records.record_stamp`) and origin, ledgered like updates (`kind`
+//! `delete` / `touch`):
+//! - a delete (beyond S2S) as a tombstone, `RecordDeletedV1`, only to partners whose
+//!   subscription has `sync_deletes`; over the links that were active when the record was
+//!   deleted (sharing may already have ended them for that delete: `sharing.synced_links_deleted`
+//!   by the change's end date). Without the flag the partner's link just ends, as in S2S.
+//! - a touch (a save without a change of value), `RecordTouchedV1`, to every subscribed partner.
 
 use crate::ledger;
 use crate::mappings::{self, Subscriber};
-use crate::store::{FieldStamp, read};
+use crate::record_events::{self, Kind};
+use crate::store::{FieldStamp, read, record_stamp};
+use chrono::SubsecRound;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
@@ -20,7 +31,9 @@ use shared::crm::mapping::translate_picklist;
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
-use shared::message::events::field_sync::{FieldsUpdatedV1, SyncedField};
+use shared::message::events::field_sync::{
+    FieldsUpdatedV1, LinkedRecordEvent, RecordDeletedV1, RecordTouchedV1, SyncedField,
+};
 use shared::message::events::sync::{ChangedBy, RecordChangedV1};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -51,29 +64,16 @@ impl Handler<RecordChangedV1> for Propagate {
     ) -> Result<(), HandlerError> {
         let change = &message.payload;
         let org = message.org_id;
-        // Deletes are not synced (yet): a tombstone would need its own ordering rules.
-        if change.deleted || change.fields.is_empty() {
+        if change.deleted {
+            return record_event(ctx, conn, message, Kind::Delete).await;
+        }
+        if change.touched {
+            return record_event(ctx, conn, message, Kind::Touch).await;
+        }
+        if change.fields.is_empty() {
             return Ok(());
         }
-        let came_over = match change.changed_by {
-            ChangedBy::ConnectionUser { connection_id } => Some(connection_id.0),
-            ChangedBy::Org { .. } => None,
-        };
-        let links: Vec<Link> = diesel::sql_query(
-            "SELECT id, connection_id, partner_object, partner_record_id, partner_org_id \
-             FROM sharing.synced_links \
-             WHERE org_id = $1 AND object = $2 AND local_record_id = $3 \
-             ORDER BY connection_id",
-        )
-        .bind::<sql_types::Uuid, _>(org.as_uuid())
-        .bind::<sql_types::Text, _>(&change.object)
-        .bind::<sql_types::Text, _>(&change.record_id)
-        .load(conn)
-        .await?;
-        let links: Vec<Link> = links
-            .into_iter()
-            .filter(|link| Some(link.connection_id) != came_over)
-            .collect();
+        let links = links_of(conn, message, false).await?;
         if links.is_empty() {
             return Ok(());
         }
@@ -116,6 +116,108 @@ impl Handler<RecordChangedV1> for Propagate {
         }
         Ok(())
     }
+}
+
+/// The connection a change came over, if a partner's update made it: never sent back over it.
+fn came_over(change: &RecordChangedV1) -> Option<Uuid> {
+    match change.changed_by {
+        ChangedBy::ConnectionUser { connection_id, .. } => Some(connection_id.0),
+        ChangedBy::Org { .. } => None,
+    }
+}
+
+/// The record's active links, but the one the change came over. With `ended_by_delete`, also
+/// the links the change (a delete) itself ended: sharing ends them with the change's time as
+/// their end date, perhaps before this runs.
+async fn links_of(
+    conn: &mut AsyncPgConnection,
+    message: &Envelope<RecordChangedV1>,
+    ended_by_delete: bool,
+) -> Result<Vec<Link>, HandlerError> {
+    let change = &message.payload;
+    let links: Vec<Link> = diesel::sql_query(
+        "SELECT id, connection_id, partner_object, partner_record_id, partner_org_id \
+         FROM sharing.synced_links \
+         WHERE org_id = $1 AND object = $2 AND local_record_id = $3 \
+         UNION \
+         SELECT id, connection_id, partner_object, partner_record_id, partner_org_id \
+         FROM sharing.synced_links_deleted \
+         WHERE $4 AND org_id = $1 AND object = $2 AND local_record_id = $3 AND end_date = $5 \
+         ORDER BY connection_id",
+    )
+    .bind::<sql_types::Uuid, _>(message.org_id.as_uuid())
+    .bind::<sql_types::Text, _>(&change.object)
+    .bind::<sql_types::Text, _>(&change.record_id)
+    .bind::<sql_types::Bool, _>(ended_by_delete)
+    .bind::<sql_types::Timestamptz, _>(change.changed_at.trunc_subsecs(6))
+    .load(conn)
+    .await?;
+    let came_over = came_over(change);
+    Ok(links
+        .into_iter()
+        .filter(|link| Some(link.connection_id) != came_over)
+        .collect())
+}
+
+/// A delete's tombstone or a touch, over each link to a partner that takes it, with the
+/// record's record-level stamp as it is now (a record deleted since is not touched).
+async fn record_event(
+    ctx: &Context<'_>,
+    conn: &mut AsyncPgConnection,
+    message: &Envelope<RecordChangedV1>,
+    kind: Kind,
+) -> Result<(), HandlerError> {
+    let change = &message.payload;
+    let org = message.org_id;
+    let links = links_of(conn, message, kind == Kind::Delete).await?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    let Some(row) = read::one(conn, org, &change.object, &change.record_id, false).await? else {
+        return Ok(());
+    };
+    if row.deleted != (kind == Kind::Delete) {
+        return Ok(());
+    }
+    let Some(stamp) = record_stamp::get(conn, org, &change.object, &change.record_id).await? else {
+        return Ok(());
+    };
+    let subscribers = mappings::subscribers_of(conn, org, &change.object).await?;
+    for link in links {
+        let takes = subscribers.iter().any(|s| {
+            s.connection_id == link.connection_id
+                && s.subscriber_org_id.as_uuid() == link.partner_org_id
+                && (kind == Kind::Touch || s.sync_deletes)
+        });
+        if !takes {
+            continue;
+        }
+        let event = LinkedRecordEvent {
+            update_id: Uuid::now_v7(),
+            connection_id: ConnectionId(link.connection_id),
+            link_id: link.id,
+            sender_org_id: org,
+            sender_object: change.object.clone(),
+            sender_record_id: change.record_id.clone(),
+            object: link.partner_object,
+            record_id: link.partner_record_id,
+            stamp: stamp.stamp.to_string(),
+            origin: OrgId(stamp.origin),
+        };
+        let partner = OrgId(link.partner_org_id);
+        record_events::queue(conn, partner, &event, kind).await?;
+        match kind {
+            Kind::Delete => {
+                ctx.emit(conn, message, partner, RecordDeletedV1 { event })
+                    .await?
+            }
+            Kind::Touch => {
+                ctx.emit(conn, message, partner, RecordTouchedV1 { event })
+                    .await?
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The changed fields the subscriber takes, under its names, with their current values

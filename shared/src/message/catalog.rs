@@ -71,6 +71,8 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<sync::RecordChangedV1>("sync"),
         doc::<links::CopyCreatedV1>("sync"),
         doc::<field_sync::FieldsUpdatedV1>("sync"),
+        doc::<field_sync::RecordDeletedV1>("sync"),
+        doc::<field_sync::RecordTouchedV1>("sync"),
         doc::<links::CopyRefusedV1>("sync"),
         doc::<record::RecordUpsertV1>("an org's own system (ingest exchange)"),
         doc::<record::RecordDeleteV1>("an org's own system (ingest exchange)"),

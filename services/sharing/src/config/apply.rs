@@ -336,6 +336,7 @@ async fn subscribed(
                 subscriptions::object.eq(&object.object),
                 subscriptions::target_object.eq(&object.target_object),
                 subscriptions::auto_accept.eq(object.auto_accept),
+                subscriptions::sync_deletes.eq(object.sync_deletes),
             ))
             .on_conflict((
                 subscriptions::connection_id,
@@ -346,6 +347,7 @@ async fn subscribed(
             .set((
                 subscriptions::target_object.eq(&object.target_object),
                 subscriptions::auto_accept.eq(object.auto_accept),
+                subscriptions::sync_deletes.eq(object.sync_deletes),
                 subscriptions::updated_at.eq(now),
             ))
             .execute(conn)

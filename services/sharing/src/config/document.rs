@@ -111,6 +111,9 @@ pub struct SubscribedObject {
     pub target_object: String,
     #[serde(default)]
     pub auto_accept: bool,
+    /// Take the partner's deletes (beyond S2S); left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync_deletes: bool,
     /// Per published field: its target field (`null`: left unmapped) and picklist value map.
     #[serde(default)]
     pub fields: Vec<FieldMapping>,

@@ -147,13 +147,14 @@ async fn subscribed(
     org: Uuid,
     connection: Uuid,
 ) -> QueryResult<Vec<SubscribedObject>> {
-    let rows: Vec<(String, String, bool)> = subscriptions::table
+    let rows: Vec<(String, String, bool, bool)> = subscriptions::table
         .filter(subscriptions::connection_id.eq(connection))
         .filter(subscriptions::org_id.eq(org))
         .select((
             subscriptions::object,
             subscriptions::target_object,
             subscriptions::auto_accept,
+            subscriptions::sync_deletes,
         ))
         .load(conn)
         .await?;
@@ -179,11 +180,14 @@ async fn subscribed(
     }
     Ok(rows
         .into_iter()
-        .map(|(object, target_object, auto_accept)| SubscribedObject {
-            fields: by_object.remove(&object).unwrap_or_default(),
-            object,
-            target_object,
-            auto_accept,
-        })
+        .map(
+            |(object, target_object, auto_accept, sync_deletes)| SubscribedObject {
+                fields: by_object.remove(&object).unwrap_or_default(),
+                object,
+                target_object,
+                auto_accept,
+                sync_deletes,
+            },
+        )
         .collect())
 }

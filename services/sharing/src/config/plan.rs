@@ -298,6 +298,14 @@ fn subscribed(old: &[SubscribedObject], new: &[SubscribedObject], at: &str, out:
                 &b.auto_accept,
             );
         }
+        if a.sync_deletes != b.sync_deletes {
+            change(
+                out,
+                format!("{at}.sync_deletes"),
+                &a.sync_deletes,
+                &b.sync_deletes,
+            );
+        }
         let fields = keyed(&a.fields, &b.fields, |f: &FieldMapping| f.field.clone());
         for field in &fields.added {
             add(out, format!("{at}.fields.{}", field.field));

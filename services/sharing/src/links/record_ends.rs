@@ -98,6 +98,7 @@ mod tests {
             version: 2,
             deleted,
             fields: fields.as_object().cloned().unwrap_or_default(),
+            touched: false,
             changed_by: ChangedBy::Org {
                 source: ChangeSource::Http,
             },

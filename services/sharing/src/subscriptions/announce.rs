@@ -30,6 +30,7 @@ pub async fn announce(
         active: subscription.is_some(),
         target_object: subscription.as_ref().map(|s| s.target_object.clone()),
         auto_accept: subscription.as_ref().is_some_and(|s| s.auto_accept),
+        sync_deletes: subscription.as_ref().is_some_and(|s| s.sync_deletes),
         // Only what flows: a mapped field the partner still publishes.
         fields: subscription
             .iter()

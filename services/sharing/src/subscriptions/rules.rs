@@ -27,6 +27,10 @@ pub struct SubscribeRequest {
     /// Accept the partner's records of this object without review. Refused for a child object
     /// (it follows its parent). Default false.
     pub auto_accept: Option<bool>,
+    /// Take the partner's deletes too (beyond S2S): a record deleted at the partner deletes
+    /// your copy, unless your copy holds a newer field value. Default false: a deleted record
+    /// only ends the link, and your copy stays.
+    pub sync_deletes: Option<bool>,
     /// Published field to your field, or `null` to leave it unmapped (auto-map then leaves it
     /// alone). Fields not named keep their mapping.
     #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
@@ -54,6 +58,7 @@ pub struct Mapping {
 pub struct Subscription {
     pub target_object: String,
     pub auto_accept: bool,
+    pub sync_deletes: bool,
     /// By published field API name.
     pub mappings: BTreeMap<String, Mapping>,
 }
@@ -195,9 +200,14 @@ pub fn apply(
         check_picklist_map(&path, source, target_field, values)?;
         mapping.picklist_values = values.clone();
     }
+    let sync_deletes = request
+        .sync_deletes
+        .or(stored.map(|s| s.sync_deletes))
+        .unwrap_or(false);
     Ok(Subscription {
         target_object: target.api_name.clone(),
         auto_accept,
+        sync_deletes,
         mappings,
     })
 }

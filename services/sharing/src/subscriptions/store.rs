@@ -29,22 +29,24 @@ pub async fn all(
     conn: &mut AsyncPgConnection,
     key: Key,
 ) -> QueryResult<BTreeMap<String, Subscription>> {
-    let rows: Vec<(String, String, bool)> = subscriptions::table
+    let rows: Vec<(String, String, bool, bool)> = subscriptions::table
         .filter(subscriptions::connection_id.eq(key.connection_id))
         .filter(subscriptions::org_id.eq(key.org_id))
         .select((
             subscriptions::object,
             subscriptions::target_object,
             subscriptions::auto_accept,
+            subscriptions::sync_deletes,
         ))
         .load(conn)
         .await?;
     let mut found: BTreeMap<String, Subscription> = rows
         .into_iter()
-        .map(|(object, target_object, auto_accept)| {
+        .map(|(object, target_object, auto_accept, sync_deletes)| {
             let subscription = Subscription {
                 target_object,
                 auto_accept,
+                sync_deletes,
                 mappings: BTreeMap::new(),
             };
             (object, subscription)
@@ -108,6 +110,7 @@ pub async fn save(
             .set((
                 subscriptions::target_object.eq(&subscription.target_object),
                 subscriptions::auto_accept.eq(subscription.auto_accept),
+                subscriptions::sync_deletes.eq(subscription.sync_deletes),
                 subscriptions::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
@@ -130,6 +133,7 @@ pub async fn save(
                 subscriptions::object.eq(object),
                 subscriptions::target_object.eq(&subscription.target_object),
                 subscriptions::auto_accept.eq(subscription.auto_accept),
+                subscriptions::sync_deletes.eq(subscription.sync_deletes),
             ))
             .execute(conn)
             .await?;

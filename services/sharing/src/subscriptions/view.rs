@@ -78,6 +78,8 @@ pub struct SubscriptionView {
     /// Your object its records arrive as.
     pub target_object: String,
     pub auto_accept: bool,
+    /// Whether the partner's deletes delete your copies (beyond S2S; default false).
+    pub sync_deletes: bool,
     /// Each published field (and each mapped field no longer published), in published order.
     pub fields: Vec<FieldMappingView>,
 }
@@ -123,6 +125,7 @@ pub fn describe(
         object: object.to_string(),
         target_object: subscription.target_object.clone(),
         auto_accept: subscription.auto_accept,
+        sync_deletes: subscription.sync_deletes,
         fields,
     }
 }

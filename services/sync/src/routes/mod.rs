@@ -4,6 +4,7 @@ mod bulk;
 mod ledger;
 mod records;
 mod replay;
+mod touch;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
             post(records::create).get(records::list),
         )
         .route("/v1/records/{object}/bulk", post(bulk::bulk_upsert))
+        .route("/v1/records/{object}/{id}/touch", post(touch::touch))
         .route("/v1/sync/ledger", get(ledger::list))
         .route("/v1/sync/ledger/replay", post(replay::replay))
         .route(
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         records::update,
         records::upsert,
         records::delete,
+        touch::touch,
         bulk::bulk_upsert,
         ledger::list,
         replay::replay,

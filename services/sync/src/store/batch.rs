@@ -246,6 +246,7 @@ fn change(
         version,
         deleted: false,
         fields,
+        touched: false,
         changed_by: author.changed_by.clone(),
         changed_at: Utc::now(),
     };

@@ -2,13 +2,16 @@
 //!
 //! Every write, whatever its source (AMQP ingest, HTTP, bulk), goes through
 //! [`batch::upsert_many`] (a run of upserts with set statements; a single HTTP write is a run of
-//! one) or [`write::Writer::delete`]: validated against the org's schema, stored with the version +1 and new
-//! stamps for the changed fields only, and published as one `RecordChangedV1` through the
-//! outbox in the same transaction. A write that changes nothing stores and publishes nothing.
+//! one), [`write::Writer::delete`] or [`write::Writer::touch`] (a save without a change of
+//! value): validated against the org's schema, stored with the version +1 and new stamps for
+//! the changed fields only, and published as one `RecordChangedV1` through the outbox in the
+//! same transaction. A write that changes nothing stores and publishes nothing; only an explicit
+//! touch makes a new version without a change of value.
 
 pub mod batch;
 pub mod bulk;
 pub mod read;
+pub mod record_stamp;
 pub mod write;
 
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 
 use super::batch::{Author, Write, upsert_many};
 use super::read;
-use super::{Mode, Outcome, WriteError};
+use super::{FieldStamp, Mode, Outcome, WriteError, record_stamp};
 use crate::schema::{record_lookups, records};
 use crate::schemas;
 use chrono::Utc;
@@ -14,6 +14,13 @@ use shared::hlc::Clock;
 use shared::ids::OrgId;
 use shared::message::events::sync::{ChangedBy, RecordChangedV1};
 use shared::message::{Envelope, EnvelopeHead};
+
+/// A record-level change this module publishes (field changes go through the batch path).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Deleted,
+    Touched,
+}
 
 /// Who writes, and what caused it: the same for every write of a request or message.
 pub struct Writer<'a> {
@@ -58,12 +65,24 @@ impl Writer<'_> {
         )))
     }
 
-    /// Deletes a live record: its fields go, a tombstone keeps its version.
+    /// Deletes a live record: its fields go, a tombstone keeps its version and the delete's
+    /// stamp (above every stamp the record held), which field sync sends as the tombstone's.
     pub async fn delete(
         &self,
         conn: &mut AsyncPgConnection,
         object: &str,
         record_id: &str,
+    ) -> Result<Outcome, WriteError> {
+        self.delete_stamped(conn, object, record_id, None).await
+    }
+
+    /// [`Self::delete`] with the stamp given (a partner's tombstone keeps its own), or a new one.
+    pub async fn delete_stamped(
+        &self,
+        conn: &mut AsyncPgConnection,
+        object: &str,
+        record_id: &str,
+        stamp: Option<FieldStamp>,
     ) -> Result<Outcome, WriteError> {
         schemas::effective(conn, self.org, object)
             .await?
@@ -73,6 +92,13 @@ impl Writer<'_> {
             .filter(|row| !row.deleted)
         else {
             return Err(WriteError::NotFound(record_id.to_string()));
+        };
+        let stamp = match stamp {
+            Some(given) => given,
+            None => {
+                self.next_stamp(conn, object, record_id, &row.stamps)
+                    .await?
+            }
         };
         let version = row.version + 1;
         let input = Upsert {
@@ -92,6 +118,7 @@ impl Writer<'_> {
             true,
         )
         .await?;
+        record_stamp::set(conn, self.org, object, record_id, &stamp).await?;
         diesel::delete(
             record_lookups::table
                 .filter(record_lookups::org_id.eq(self.org.as_uuid()))
@@ -100,9 +127,70 @@ impl Writer<'_> {
         )
         .execute(conn)
         .await?;
-        self.publish(conn, object, record_id, version, true, Map::new())
+        self.publish(conn, object, record_id, version, Event::Deleted)
             .await?;
         Ok(Outcome::Deleted { version })
+    }
+
+    /// Saves a live record without changing a value (S2S: a save with no change still syncs):
+    /// a new version, last modified by this writer now, a new record-level stamp (or the one
+    /// given: a partner's touch keeps its own), and a `RecordChangedV1` with `touched` and no
+    /// fields. A write of equal values stays a no-op (re-imports and redeliveries publish
+    /// nothing): touching is asked for explicitly.
+    pub async fn touch(
+        &self,
+        conn: &mut AsyncPgConnection,
+        object: &str,
+        record_id: &str,
+        stamp: Option<FieldStamp>,
+    ) -> Result<Outcome, WriteError> {
+        schemas::effective(conn, self.org, object)
+            .await?
+            .ok_or_else(|| WriteError::UnknownObject(object.to_string()))?;
+        let Some(row) = read::one(conn, self.org, object, record_id, true)
+            .await?
+            .filter(|row| !row.deleted)
+        else {
+            return Err(WriteError::NotFound(record_id.to_string()));
+        };
+        let stamp = match stamp {
+            Some(given) => given,
+            None => {
+                self.next_stamp(conn, object, record_id, &row.stamps)
+                    .await?
+            }
+        };
+        let version = row.version + 1;
+        let changed_by = serde_json::to_value(&self.changed_by)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        diesel::update(records::table.find((self.org.as_uuid(), object, record_id)))
+            .set((
+                records::version.eq(version),
+                records::last_modified_by.eq(&changed_by),
+                records::last_modified_at.eq(Utc::now()),
+            ))
+            .execute(conn)
+            .await?;
+        record_stamp::set(conn, self.org, object, record_id, &stamp).await?;
+        self.publish(conn, object, record_id, version, Event::Touched)
+            .await?;
+        Ok(Outcome::Updated { version })
+    }
+
+    /// A stamp above every stamp the record holds (fields and record-level), from this org.
+    async fn next_stamp(
+        &self,
+        conn: &mut AsyncPgConnection,
+        object: &str,
+        record_id: &str,
+        stamps: &Value,
+    ) -> QueryResult<FieldStamp> {
+        let held = record_stamp::get(conn, self.org, object, record_id).await?;
+        let floor = record_stamp::latest(stamps, held.as_ref()).map(|(stamp, _)| stamp);
+        Ok(FieldStamp {
+            stamp: self.clock.after(floor),
+            origin: self.org.as_uuid(),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -160,15 +248,15 @@ impl Writer<'_> {
         object: &str,
         record_id: &str,
         version: i64,
-        deleted: bool,
-        fields: Map<String, Value>,
+        event: Event,
     ) -> QueryResult<()> {
         let change = RecordChangedV1 {
             object: object.to_string(),
             record_id: record_id.to_string(),
             version,
-            deleted,
-            fields,
+            deleted: event == Event::Deleted,
+            fields: Map::new(),
+            touched: event == Event::Touched,
             changed_by: self.changed_by.clone(),
             changed_at: Utc::now(),
         };

@@ -81,3 +81,93 @@ fn key(field: &str, value: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A record-level event of a linked record (a delete, a touch) sent over one link, with the
+/// event's own stamp and origin: the receiver orders it against its copy like a field update.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LinkedRecordEvent {
+    /// This event over this link: the sync ledger's key.
+    pub update_id: Uuid,
+    /// The connection it travels over: never sent back over it.
+    pub connection_id: ConnectionId,
+    /// The sender's link row.
+    pub link_id: Uuid,
+    pub sender_org_id: OrgId,
+    pub sender_object: String,
+    pub sender_record_id: String,
+    /// The copy's object and record id (the receiving org's).
+    pub object: String,
+    pub record_id: String,
+    /// When the event happened (hybrid logical clock, as text), kept as it travels on.
+    pub stamp: String,
+    /// The org where it happened (not the last hop).
+    pub origin: OrgId,
+}
+
+impl LinkedRecordEvent {
+    pub fn hlc(&self) -> Option<Hlc> {
+        self.stamp.parse().ok()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        key("object", &self.object)?;
+        key("record_id", &self.record_id)?;
+        key("sender_object", &self.sender_object)?;
+        key("sender_record_id", &self.sender_record_id)?;
+        if self.hlc().is_none() {
+            return Err("stamp is not a stamp".into());
+        }
+        Ok(())
+    }
+
+    /// The copy's key: deletes, touches and field updates of one copy share an order.
+    fn order_key(&self) -> Option<String> {
+        Some(format!("{}/{}", self.object, self.record_id))
+    }
+}
+
+/// A linked record was deleted in the partner org, and the receiving org subscribed with
+/// `sync_deletes`: the tombstone deletes the copy if it is newer than every field stamp the
+/// copy holds. Addressed to the org whose copy it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RecordDeletedV1 {
+    #[serde(flatten)]
+    pub event: LinkedRecordEvent,
+}
+
+impl Message for RecordDeletedV1 {
+    const KIND: &'static str = "sync.record_deleted";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A linked record was deleted in the partner organization (which the receiver subscribed to with sync_deletes): the copy is deleted unless it holds a newer field value.";
+
+    fn validate(&self) -> Result<(), String> {
+        self.event.validate()
+    }
+
+    fn order_key(&self) -> Option<String> {
+        self.event.order_key()
+    }
+}
+
+/// A linked record was saved in the partner org without changing a value: the copy gets a new
+/// version, last modified by the Connection User, its values untouched. Addressed to the org
+/// whose copy it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RecordTouchedV1 {
+    #[serde(flatten)]
+    pub event: LinkedRecordEvent,
+}
+
+impl Message for RecordTouchedV1 {
+    const KIND: &'static str = "sync.record_touched";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A linked record was saved in the partner organization without a change of value: the copy's last-modified moves on (by the Connection User).";
+
+    fn validate(&self) -> Result<(), String> {
+        self.event.validate()
+    }
+
+    fn order_key(&self) -> Option<String> {
+        self.event.order_key()
+    }
+}

@@ -182,6 +182,9 @@ pub struct SubscriptionChangedV1 {
     pub auto_accept: bool,
     #[serde(default)]
     pub fields: Vec<MappedField>,
+    /// The subscriber takes deletes too: a deleted record's tombstone deletes its copy.
+    #[serde(default)]
+    pub sync_deletes: bool,
     /// Increases with every change of this subscription: a read model ignores an older one.
     pub version: i64,
 }

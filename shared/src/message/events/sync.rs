@@ -42,7 +42,13 @@ pub enum ChangedBy {
     /// The org itself: its own system over AMQP, its API over HTTP, a bulk import.
     Org { source: ChangeSource },
     /// A partner's update, written by the org's Connection User over a connection.
-    ConnectionUser { connection_id: ConnectionId },
+    ConnectionUser {
+        connection_id: ConnectionId,
+        /// The partner org whose update it was (the last hop). Absent in messages from before
+        /// it was added, and on copies created by accepting a forwarded record.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partner_org_id: Option<crate::ids::OrgId>,
+    },
 }
 
 /// How the org's own change came in.
@@ -67,6 +73,10 @@ pub struct RecordChangedV1 {
     pub deleted: bool,
     /// The fields that changed, with their new values (`null`: cleared).
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The record was saved without changing a value (an explicit touch, or a partner's touch
+    /// applied): a new version and last-modified, `fields` empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub touched: bool,
     pub changed_by: ChangedBy,
     pub changed_at: DateTime<Utc>,
 }

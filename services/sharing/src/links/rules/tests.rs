@@ -37,6 +37,7 @@ fn subscription() -> Subscription {
     Subscription {
         target_object: "Account".into(),
         auto_accept: false,
+        sync_deletes: false,
         mappings,
     }
 }

@@ -236,6 +236,7 @@ fn a_field_no_longer_published_keeps_its_problem_and_cannot_be_mapped_again() {
     let stored = Subscription {
         target_object: "Bill__c".into(),
         auto_accept: false,
+        sync_deletes: false,
         mappings: BTreeMap::from([(
             "Ref__c".to_string(),
             Mapping {

@@ -1,0 +1,98 @@
+//! Deletes beyond S2S, the receiving side: a partner's tombstone (`RecordDeletedV1`, sent only
+//! where this org subscribed with `sync_deletes`) applied to the org's copy.
+//!
+//! Under the copy's row lock, the tombstone deletes the copy only if its stamp is newer than
+//! every stamp the copy holds (its fields' and its last touch's): a copy edited after the
+//! delete keeps living (ledger Superseded), like a field update that lost. The delete goes
+//! through the store's one write path, by the org's Connection User for the connection, and
+//! keeps the tombstone's stamp and origin: the copy's own links end as `Inactive (deleted)`
+//! and its tombstone travels on along the chain (never back over the connection it came
+//! over). A copy already deleted is Superseded; no copy at all is Failed.
+//!
+//! A deleted copy stays deleted: a later field update or touch for it is not applied (the
+//! update is ledgered Failed, "no copy"), so a delete is never undone by a late message.
+
+use crate::ledger::{self, State};
+use crate::record_events::{Kind, as_update, finish, lock_copy, stamp_of};
+use crate::store::WriteError;
+use crate::store::write::Writer;
+use diesel_async::AsyncPgConnection;
+use shared::consumer::{Context, Handler};
+use shared::db::DbPool;
+use shared::error::HandlerError;
+use shared::hlc::Clock;
+use shared::message::Envelope;
+use shared::message::events::field_sync::RecordDeletedV1;
+use shared::message::events::sync::ChangedBy;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct ApplyDeletes {
+    pub clock: Arc<Clock>,
+    /// For the ledger's Retrying row, written on its own. `None` only in the documentation's
+    /// consumer specs.
+    pub pool: Option<DbPool>,
+}
+
+impl Handler<RecordDeletedV1> for ApplyDeletes {
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<RecordDeletedV1>,
+    ) -> Result<(), HandlerError> {
+        let applied = self.apply(conn, message).await;
+        if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, &self.pool) {
+            let update = as_update(&message.payload.event);
+            ledger::retrying(pool, message.org_id, &update, &err.to_string()).await;
+        }
+        applied
+    }
+}
+
+impl ApplyDeletes {
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<RecordDeletedV1>,
+    ) -> Result<(), HandlerError> {
+        let event = &message.payload.event;
+        let org = message.org_id;
+        let Some(stamp) = stamp_of(event) else {
+            return Err(HandlerError::permanent("stamp is not a stamp"));
+        };
+        let (state, error) = match lock_copy(conn, org, event).await? {
+            None => {
+                let error = format!(
+                    "record_id: no copy {:?} of {}",
+                    event.record_id, event.object
+                );
+                (State::Failed, Some(error))
+            }
+            Some(copy) if copy.deleted => (State::Superseded, None),
+            Some(copy) if !copy.takes(&stamp) => (State::Superseded, None),
+            Some(_) => {
+                let head = message.head();
+                let writer = Writer {
+                    clock: &self.clock,
+                    org,
+                    changed_by: ChangedBy::ConnectionUser {
+                        connection_id: event.connection_id,
+                        partner_org_id: Some(event.sender_org_id),
+                    },
+                    cause: Some(&head),
+                };
+                match writer
+                    .delete_stamped(conn, &event.object, &event.record_id, Some(stamp))
+                    .await
+                {
+                    Ok(_) => (State::Applied, None),
+                    Err(WriteError::Database(e)) => return Err(e.into()),
+                    Err(refused) => (State::Failed, Some(refused.to_string())),
+                }
+            }
+        };
+        finish(conn, org, event, Kind::Delete, state, error.as_deref()).await?;
+        Ok(())
+    }
+}

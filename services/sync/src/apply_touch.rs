@@ -1,0 +1,97 @@
+//! "A change of the last-modified date alone also syncs", the receiving side: a partner saved
+//! a linked record without changing a value (`RecordTouchedV1`); the org's copy gets a new
+//! version, last modified by its Connection User for the connection now, its values untouched.
+//!
+//! Under the copy's row lock the touch is taken only if its stamp is newer than every stamp
+//! the copy holds (fields and last touch): a redelivered or late touch, or one coming round a
+//! cycle of links, changes nothing (ledger Superseded). It goes through the store's one write
+//! path ([`Writer::touch`]), keeping the touch's stamp and origin, so it travels on along the
+//! chain like any change (never back over the connection it came over). A deleted or missing
+//! copy is not brought back: Failed, "no copy".
+
+use crate::ledger::{self, State};
+use crate::record_events::{Kind, as_update, finish, lock_copy, stamp_of};
+use crate::store::WriteError;
+use crate::store::write::Writer;
+use diesel_async::AsyncPgConnection;
+use shared::consumer::{Context, Handler};
+use shared::db::DbPool;
+use shared::error::HandlerError;
+use shared::hlc::Clock;
+use shared::message::Envelope;
+use shared::message::events::field_sync::RecordTouchedV1;
+use shared::message::events::sync::ChangedBy;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct ApplyTouches {
+    pub clock: Arc<Clock>,
+    /// For the ledger's Retrying row, written on its own. `None` only in the documentation's
+    /// consumer specs.
+    pub pool: Option<DbPool>,
+}
+
+impl Handler<RecordTouchedV1> for ApplyTouches {
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<RecordTouchedV1>,
+    ) -> Result<(), HandlerError> {
+        let applied = self.apply(conn, message).await;
+        if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, &self.pool) {
+            let update = as_update(&message.payload.event);
+            ledger::retrying(pool, message.org_id, &update, &err.to_string()).await;
+        }
+        applied
+    }
+}
+
+impl ApplyTouches {
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<RecordTouchedV1>,
+    ) -> Result<(), HandlerError> {
+        let event = &message.payload.event;
+        let org = message.org_id;
+        let Some(stamp) = stamp_of(event) else {
+            return Err(HandlerError::permanent("stamp is not a stamp"));
+        };
+        let (state, error) = match lock_copy(conn, org, event).await? {
+            Some(copy) if !copy.deleted => {
+                if copy.takes(&stamp) {
+                    let head = message.head();
+                    let writer = Writer {
+                        clock: &self.clock,
+                        org,
+                        changed_by: ChangedBy::ConnectionUser {
+                            connection_id: event.connection_id,
+                            partner_org_id: Some(event.sender_org_id),
+                        },
+                        cause: Some(&head),
+                    };
+                    match writer
+                        .touch(conn, &event.object, &event.record_id, Some(stamp))
+                        .await
+                    {
+                        Ok(_) => (State::Applied, None),
+                        Err(WriteError::Database(e)) => return Err(e.into()),
+                        Err(refused) => (State::Failed, Some(refused.to_string())),
+                    }
+                } else {
+                    (State::Superseded, None)
+                }
+            }
+            _ => {
+                let error = format!(
+                    "record_id: no copy {:?} of {}",
+                    event.record_id, event.object
+                );
+                (State::Failed, Some(error))
+            }
+        };
+        finish(conn, org, event, Kind::Touch, state, error.as_deref()).await?;
+        Ok(())
+    }
+}
