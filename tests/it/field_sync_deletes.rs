@@ -4,12 +4,10 @@
 //! the link ends and the copy stays; a tombstone older than a value the copy holds is
 //! Superseded; a deleted copy is not brought back by a later update.
 
-use crate::connections_support::{Pair, invite};
 use crate::field_sync_support::{
-    Linked, delete, entries, gone, linked, settled_kind, sync_deletes,
+    Linked, connect, delete, entries, gone, linked, settled_kind, sync_deletes,
 };
 use crate::links_support::{forward_one, get_record, link_with_status, publish, subscribe};
-use crate::sharing_support::visible;
 use serde_json::{Value, json};
 use shared::ids::ConnectionId;
 use shared::message::events::field_sync::{
@@ -17,7 +15,7 @@ use shared::message::events::field_sync::{
 };
 use shared::message::{Envelope, Message};
 use std::collections::BTreeMap;
-use tests::{TestApp, TestOrg};
+use tests::TestApp;
 
 /// Publishes a message to the events exchange, as a partner's sync service would.
 async fn send<M: Message>(app: &TestApp, envelope: &Envelope<M>) {
@@ -174,40 +172,6 @@ async fn field_sync_deletes_an_older_tombstone_is_superseded_and_the_copy_stays(
     app.stop().await;
 }
 
-/// A connection from `from` to `to`, accepted and visible to both.
-async fn connect(
-    app: &TestApp,
-    from: (&TestOrg, uuid::Uuid),
-    to: (&TestOrg, uuid::Uuid),
-) -> String {
-    let pair = Pair {
-        acme: from.0.clone(),
-        acme_owner: from.1,
-        globex: to.0.clone(),
-        globex_owner: to.1,
-    };
-    let (id, token) = invite(app, &pair, "ivy@initech.example").await;
-    let claim = app
-        .post(
-            "/v1/invitations/claim",
-            Some(&to.0.key),
-            &json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(claim.status(), 200);
-    let accept = app
-        .post(
-            &format!("/v1/connections/{id}/accept"),
-            Some(&to.0.key),
-            &json!({ "owner_user_id": to.1 }),
-        )
-        .await;
-    assert_eq!(accept.status(), 200);
-    visible(app, &from.0.key, &id).await;
-    visible(app, &to.0.key, &id).await;
-    id
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_deletes_travel_on_along_a_chain() {
     let app = TestApp::spawn().await;
@@ -222,6 +186,7 @@ async fn field_sync_deletes_travel_on_along_a_chain() {
         &app,
         (&n.p.globex, n.p.globex_owner),
         (&initech, initech_owner),
+        "ivy@initech.example",
     )
     .await;
     publish(&app, n.globex(), &bc, "Account", json!(["Name"])).await;

@@ -3,50 +3,13 @@
 //! Acme's record). One change settles everywhere with a bounded number of `fields_updated`
 //! messages (counted as ledger rows: one per message sent) and never loops.
 
-use crate::connections_support::{Pair, invite};
-use crate::field_sync_support::{patch, record_where};
+use crate::field_sync_support::{connect, patch, record_where};
 use crate::links_support::{Net, forward_one, link_with_status, net, publish, record, subscribe};
-use crate::sharing_support::visible;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
 use shared::testing::eventually;
 use std::time::Duration;
 use tests::{TestApp, TestOrg};
-
-/// A connection from `from` to `to`, accepted and visible to both.
-async fn connect(
-    app: &TestApp,
-    from: (&TestOrg, uuid::Uuid),
-    to: (&TestOrg, uuid::Uuid),
-    email: &str,
-) -> String {
-    let pair = Pair {
-        acme: from.0.clone(),
-        acme_owner: from.1,
-        globex: to.0.clone(),
-        globex_owner: to.1,
-    };
-    let (id, token) = invite(app, &pair, email).await;
-    let claim = app
-        .post(
-            "/v1/invitations/claim",
-            Some(&to.0.key),
-            &json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(claim.status(), 200);
-    let accept = app
-        .post(
-            &format!("/v1/connections/{id}/accept"),
-            Some(&to.0.key),
-            &json!({ "owner_user_id": to.1 }),
-        )
-        .await;
-    assert_eq!(accept.status(), 200);
-    visible(app, &from.0.key, &id).await;
-    visible(app, &to.0.key, &id).await;
-    id
-}
 
 /// `sender` publishes Account Name on `connection`; `receiver` subscribes to it.
 async fn name_flows(app: &TestApp, sender: &str, receiver: &str, connection: &str) {

@@ -2,15 +2,16 @@
 //! automatically, Globex publishing Account back and Acme subscribed to it (so updates flow
 //! both ways), record changes over HTTP, the ledger, and waits on them (each with a deadline).
 
+use crate::connections_support::{Pair, invite};
 use crate::links_support::{
     Net, forward_one, get_record, link_with_status, net, publish, record, subscribe,
 };
-use crate::sharing_support::call;
+use crate::sharing_support::{call, visible};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::testing::eventually;
 use std::time::Duration;
-use tests::TestApp;
+use tests::{TestApp, TestOrg};
 
 pub struct Linked {
     pub n: Net,
@@ -170,4 +171,39 @@ pub async fn settled_kind(
         },
     )
     .await
+}
+
+/// A connection from `from` to `to` (invited at `email`), accepted and visible to both.
+pub async fn connect(
+    app: &TestApp,
+    from: (&TestOrg, uuid::Uuid),
+    to: (&TestOrg, uuid::Uuid),
+    email: &str,
+) -> String {
+    let pair = Pair {
+        acme: from.0.clone(),
+        acme_owner: from.1,
+        globex: to.0.clone(),
+        globex_owner: to.1,
+    };
+    let (id, token) = invite(app, &pair, email).await;
+    let claim = app
+        .post(
+            "/v1/invitations/claim",
+            Some(&to.0.key),
+            &json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(claim.status(), 200);
+    let accept = app
+        .post(
+            &format!("/v1/connections/{id}/accept"),
+            Some(&to.0.key),
+            &json!({ "owner_user_id": to.1 }),
+        )
+        .await;
+    assert_eq!(accept.status(), 200);
+    visible(app, &from.0.key, &id).await;
+    visible(app, &to.0.key, &id).await;
+    id
 }
