@@ -5,6 +5,7 @@ pub mod amqp;
 pub mod app;
 pub mod email;
 pub mod events;
+pub mod linked_orgs;
 pub mod private_postgres;
 pub mod private_rabbit;
 pub mod probe;
