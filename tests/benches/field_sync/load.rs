@@ -55,7 +55,7 @@ impl Ingest {
     ) -> anyhow::Result<PendingConfirms> {
         let stamp = unix_micros();
         let bodies: Vec<(Vec<u8>, BasicProperties)> = seqs
-            .map(|seq| {
+            .map(|seq| -> anyhow::Result<(Vec<u8>, BasicProperties)> {
                 let record = &records[seq % records.len()];
                 let value = format!("{phase} {seq} {stamp}");
                 let envelope = upsert(&self.org, "Account", record, json!({ "Name": value }));

@@ -10,7 +10,7 @@
 //!
 //! PartnerNet side: one `TestApp` (all services in this process: the RSS figures are the
 //! whole system's plus the bench's own), org A's Accounts forwarded to org B (Auto-Accept,
-//! `Name` subscribed), every link Active. Updates of `Name` are ingested at A over AMQP (org
+//! Account fields published and subscribed both ways, `tests::linked_orgs`), every link Active. Updates of `Name` are ingested at A over AMQP (org
 //! A's broker user, persistent, confirmed); each goes ingest -> record change -> propagate ->
 //! `sync.fields_updated.v1` -> apply on B's copy, which writes the ledger row's `finished_at`
 //! in its transaction. Each value carries its publish time, so latency is publish -> the
@@ -38,7 +38,6 @@
 
 mod baseline;
 mod load;
-mod net;
 mod profile;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
@@ -46,6 +45,7 @@ use load::{Ingest, Percentiles, Progress, settle, settle_quiet, stages, timings,
 use profile::{Cpu, Sampler};
 use std::time::Duration;
 use tests::TestApp;
+use tests::linked_orgs::{self, LinkedOrgs, Spec};
 use tests::records::OrgBroker;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -167,10 +167,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
 
-    let pair = net::chain(&app, "pair", 2, records).await?;
-    let (a, b) = (&pair.orgs[0].org, pair.orgs[1].org.id);
-    let copies: Vec<String> = pair.hops[0].copies.iter().map(|(_, c)| c.clone()).collect();
-    let sources = pair.sources();
+    let pair = linked_orgs::build(&app, &Spec::pairs(2, records)).await;
+    let (a, b) = (&pair.orgs[0], pair.orgs[1].id);
+    let copies = at(&pair, 1);
+    let sources = at(&pair, 0);
     let broker = OrgBroker::create(&app, a).await;
     let ingest = Ingest::open(&app, a, &broker).await?;
     ingest.fast("warm", records, &sources).await?;
@@ -222,27 +222,27 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // Five-org chain.
-    let chain = net::chain(&app, "chain", 5, chain_records).await?;
-    let chain_broker = OrgBroker::create(&app, &chain.orgs[0].org).await;
-    let chain_ingest = Ingest::open(&app, &chain.orgs[0].org, &chain_broker).await?;
-    let chain_sources = chain.sources();
+    let chain = linked_orgs::build(&app, &Spec::chain(5, chain_records)).await;
+    let chain_broker = OrgBroker::create(&app, &chain.orgs[0]).await;
+    let chain_ingest = Ingest::open(&app, &chain.orgs[0], &chain_broker).await?;
+    let chain_sources = at(&chain, 0);
     chain_ingest
         .fast("cwarm", chain_records, &chain_sources)
         .await?;
-    settle(&app, chain.orgs[4].org.id, "cwarm", chain_records, STALL).await?;
+    settle(&app, chain.orgs[4].id, "cwarm", chain_records, STALL).await?;
     chain_ingest
         .paced("chain", chain_n, chain_rate as f64, &chain_sources)
         .await?;
     // B gets one update per change at A; each org after it one per update applied (not
     // superseded) at the org before.
-    settle(&app, chain.orgs[1].org.id, "chain", chain_n, STALL).await?;
+    settle(&app, chain.orgs[1].id, "chain", chain_n, STALL).await?;
     let mut chain_done = Progress::default();
     for member in &chain.orgs[2..] {
-        chain_done = settle_quiet(&app, member.org.id, "chain", Duration::from_secs(1)).await?;
+        chain_done = settle_quiet(&app, member.id, "chain", Duration::from_secs(1)).await?;
     }
     let mut hops = Vec::new();
     for member in &chain.orgs[1..] {
-        hops.push(stages(&timings(&app, member.org.id, "chain").await?).total);
+        hops.push(stages(&timings(&app, member.id, "chain").await?).total);
     }
     let peak_rss = profile::memory_mb("VmHWM");
 
@@ -413,6 +413,15 @@ async fn two_workers(app: &TestApp) -> anyhow::Result<tokio::process::Child> {
     )
     .await;
     Ok(worker)
+}
+
+/// Every record's id at the `org`-th org of the net (the original at 0, then its copies).
+fn at(net: &LinkedOrgs, org: usize) -> Vec<String> {
+    net.records
+        .iter()
+        .filter_map(|copies| copies.iter().find(|c| c.org == org))
+        .map(|c| c.record_id.clone())
+        .collect()
 }
 
 fn load_average() -> String {

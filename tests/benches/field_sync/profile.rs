@@ -148,7 +148,7 @@ impl Sampler {
             let mut seen: HashMap<String, u64> = HashMap::new();
             let mut samples = 0;
             let mut peak = 0.0f64;
-            while !stopped.load(Ordering::Relaxed) {
+            while !AtomicBool::load(&stopped, Ordering::Relaxed) {
                 let rows: Vec<Activity> = diesel::sql_query(
                     "SELECT CASE WHEN state = 'active' THEN \
                          coalesce(wait_event_type || ':' || wait_event, 'CPU') ELSE state END \
