@@ -33,6 +33,7 @@ mod idempotency_keys;
 mod inbox_retention;
 mod links_accept;
 mod links_chain;
+mod links_children;
 mod links_deactivation;
 mod links_email;
 mod links_forward;
