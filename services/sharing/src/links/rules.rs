@@ -16,7 +16,7 @@ use shared::crm::{FieldDef, FieldType};
 pub struct Refusal {
     /// `connection_not_accepted`, `record_not_found`, `private`, `not_published`,
     /// `not_subscribed`, `lead_without_company`, `back_to_sender`; a task past the limit of its
-    /// record: `task_limit`.
+    /// record: `task_limit`; a case comment or attachment: `private`, `not_marked_shared`, `too_large`.
     pub code: &'static str,
     pub detail: String,
 }
@@ -82,6 +82,9 @@ pub fn plan(facts: &Facts<'_>) -> Result<Plan, Refusal> {
             "private",
             "the record is private and is never forwarded",
         ));
+    }
+    if let Some(refusal) = children::own_refusal(facts.object, record.fields) {
+        return Err(refusal);
     }
     let Some(published) = facts.published else {
         return Err(Refusal::new(

@@ -13,6 +13,66 @@ pub const TASK_LIMIT: usize = 100;
 /// The object tasks are of.
 pub const TASK: &str = "Task";
 
+/// The largest attachment shared: 20 MB (20 × 1024 × 1024 bytes of `BodyLength`).
+pub const ATTACHMENT_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+fn flag(fields: &Map<String, Value>, name: &str) -> bool {
+    fields.get(name).and_then(Value::as_bool) == Some(true)
+}
+
+/// What keeps a case comment or an attachment from being shared, from its own fields:
+/// - a case comment is private unless published (`IsPublished` true: the S2S "public"
+///   comment; unset counts as private, so that nothing is shared by default);
+/// - an attachment must not be private (`IsPrivate`), must be marked shared (`IsShared`), and
+///   its body (`BodyLength`, bytes) must be at most [`ATTACHMENT_MAX_BYTES`].
+///
+/// `None` for every other object.
+pub fn own_refusal(object: &str, fields: &Map<String, Value>) -> Option<Refusal> {
+    match object {
+        "CaseComment" if !flag(fields, "IsPublished") => Some(Refusal::new(
+            "private",
+            "a case comment is shared only when published (IsPublished true)",
+        )),
+        "Attachment" if flag(fields, "IsPrivate") => Some(Refusal::new(
+            "private",
+            "a private attachment is never shared",
+        )),
+        "Attachment" if !flag(fields, "IsShared") => Some(Refusal::new(
+            "not_marked_shared",
+            "an attachment is shared only when marked shared (IsShared true)",
+        )),
+        "Attachment" => {
+            let size = fields
+                .get("BodyLength")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
+            (size > ATTACHMENT_MAX_BYTES as f64).then(|| {
+                Refusal::new(
+                    "too_large",
+                    format!(
+                        "the attachment has {size} bytes; at most {ATTACHMENT_MAX_BYTES} (20 MB) \
+                         are shared"
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether a change of the record's fields (the changed ones) makes it private, which stops
+/// its sharing: a case comment unpublished, an attachment made private or no longer marked
+/// shared.
+pub fn made_private(object: &str, changed: &Map<String, Value>) -> bool {
+    let set_to =
+        |name: &str, value: bool| changed.get(name).and_then(Value::as_bool) == Some(value);
+    match object {
+        "CaseComment" => set_to("IsPublished", false),
+        "Attachment" => set_to("IsPrivate", true) || set_to("IsShared", false),
+        _ => false,
+    }
+}
+
 /// A task is closed when its Status is `Completed` (the one closed status of the standard
 /// Task picklist); every other status, or none, is open.
 pub fn is_closed_task(fields: &Map<String, Value>) -> bool {
@@ -109,6 +169,66 @@ mod tests {
         (0..n)
             .map(|i| (format!("t-{i:03}"), fields(json!({ "Status": status }))))
             .collect()
+    }
+
+    #[test]
+    fn a_case_comment_is_shared_only_when_published() {
+        let published = fields(json!({ "IsPublished": true }));
+        assert_eq!(own_refusal("CaseComment", &published), None);
+        for private in [json!({ "IsPublished": false }), json!({})] {
+            let refusal = own_refusal("CaseComment", &fields(private));
+            assert_eq!(refusal.map(|r| r.code), Some("private"));
+        }
+        assert_eq!(own_refusal("Contact", &fields(json!({}))), None);
+    }
+
+    #[test]
+    fn an_attachment_is_shared_when_public_marked_shared_and_at_most_20_mb() {
+        let at_limit = fields(json!({ "IsShared": true, "BodyLength": 20_971_520 }));
+        assert_eq!(own_refusal("Attachment", &at_limit), None);
+        let over = fields(json!({ "IsShared": true, "BodyLength": 20_971_521 }));
+        assert_eq!(
+            own_refusal("Attachment", &over).map(|r| r.code),
+            Some("too_large")
+        );
+        let private = fields(json!({ "IsShared": true, "IsPrivate": true }));
+        assert_eq!(
+            own_refusal("Attachment", &private).map(|r| r.code),
+            Some("private")
+        );
+        let unmarked = fields(json!({ "BodyLength": 1 }));
+        assert_eq!(
+            own_refusal("Attachment", &unmarked).map(|r| r.code),
+            Some("not_marked_shared")
+        );
+    }
+
+    #[test]
+    fn unpublishing_a_comment_or_hiding_an_attachment_makes_it_private() {
+        assert!(made_private(
+            "CaseComment",
+            &fields(json!({ "IsPublished": false }))
+        ));
+        assert!(!made_private(
+            "CaseComment",
+            &fields(json!({ "CommentBody": "x" }))
+        ));
+        assert!(made_private(
+            "Attachment",
+            &fields(json!({ "IsPrivate": true }))
+        ));
+        assert!(made_private(
+            "Attachment",
+            &fields(json!({ "IsShared": false }))
+        ));
+        assert!(!made_private(
+            "Attachment",
+            &fields(json!({ "IsPrivate": false }))
+        ));
+        assert!(!made_private(
+            "Account",
+            &fields(json!({ "IsPublished": false }))
+        ));
     }
 
     #[test]
