@@ -40,6 +40,8 @@ mod inbox_isolation;
 mod inbox_retention;
 mod links_accept;
 mod links_chain;
+mod links_children;
+mod links_children_private;
 mod links_deactivation;
 mod links_email;
 mod links_forward;

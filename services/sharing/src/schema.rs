@@ -143,6 +143,9 @@ diesel::table! {
         relate_to -> Nullable<Text>,
         error -> Nullable<Text>,
         arrived_at -> Timestamptz,
+        parent_object -> Nullable<Text>,
+        parent_record_id -> Nullable<Text>,
+        parent_lookup -> Nullable<Text>,
     }
 }
 

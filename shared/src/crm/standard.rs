@@ -596,6 +596,11 @@ fn attachment() -> ObjectDef {
             long_text("Body", "Body", 131_072),
             long_text("Description", "Description", 500),
             simple("IsPrivate", "Private", FieldType::Checkbox),
+            // Shared with connections only when marked so (S2S "Share with Connections").
+            simple("IsShared", "Share with Connections", FieldType::Checkbox),
+            // The body's size in bytes, as the ingesting system reports it (the stored `Body`
+            // may be a digest or a link): an attachment over 20 MB is never shared.
+            range(number("BodyLength", "Body Length", 18, 0), 0.0, 1e18),
         ],
     )
 }

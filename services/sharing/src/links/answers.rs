@@ -2,6 +2,7 @@
 //! accepted at once by Auto-Accept), the sync service's answer to an accept, and the
 //! receiver's answer reaching the sender.
 
+use super::held;
 use super::inbox::{self, Acceptance, NewEntry};
 use super::rules;
 use super::status::Status;
@@ -100,6 +101,9 @@ impl Handler<RecordForwardedV1> for MoveLinks {
                 .emit(conn, message, offer.sender_org_id, reject(reason))
                 .await;
         };
+        if let Some(parent) = &offer.parent {
+            held::lock_parent(conn, org, connection.id, &parent.object, &parent.record_id).await?;
+        }
         let entry = inbox::add(
             conn,
             NewEntry {
@@ -114,12 +118,27 @@ impl Handler<RecordForwardedV1> for MoveLinks {
                 send_closed_tasks: offer.send_closed_tasks,
                 send_open_tasks: offer.send_open_tasks,
                 send_emails: offer.send_emails,
+                parent: offer.parent.as_ref(),
             },
         )
         .await?;
-        if let Some(entry) = entry
-            && subscription.auto_accept
-        {
+        let Some(entry) = entry else {
+            return Ok(());
+        };
+        if offer.parent.is_some() {
+            // A child follows its parent: accepted now under the parent's copy, or when the
+            // copy exists; never by its own object's Auto-Accept.
+            if let Some(parent) = held::parent_of(conn, &entry).await? {
+                held::accept_under(
+                    conn,
+                    &entry,
+                    &parent,
+                    AcceptMode::Automatically,
+                    Acceptance::default(),
+                )
+                .await?;
+            }
+        } else if subscription.auto_accept {
             inbox::accept(
                 conn,
                 &entry,
@@ -149,6 +168,8 @@ impl Handler<CopyCreatedV1> for MoveLinks {
         let sender = partner(&connection, side)?;
         let now = Utc::now();
         inbox::remove(conn, entry.id).await?;
+        // A child's link names its parent's copy.
+        let parent = held::parent_of(conn, &entry).await?;
         store::open_received(
             conn,
             &Received {
@@ -162,9 +183,30 @@ impl Handler<CopyCreatedV1> for MoveLinks {
                 send_open_tasks: entry.send_open_tasks,
                 send_emails: entry.send_emails,
                 start_date: now,
+                parent_record_id: parent.as_ref().map(|p| p.local_record_id.as_str()),
             },
         )
         .await?;
+        // The children that waited for this copy are accepted under it.
+        held::lock_parent(
+            conn,
+            org,
+            connection.id,
+            &entry.partner_object,
+            &entry.partner_record_id,
+        )
+        .await?;
+        let copy = held::parent_copy(
+            conn,
+            org,
+            connection.id,
+            &entry.partner_object,
+            &entry.partner_record_id,
+        )
+        .await?;
+        if let Some(copy) = copy {
+            held::release(conn, &entry, &copy).await?;
+        }
         let accepted = RecordAcceptedV1 {
             connection_id: created.connection_id,
             sender_link_id: entry.sender_link_id,

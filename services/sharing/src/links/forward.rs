@@ -5,9 +5,11 @@
 //! opens the sender's link (`Pending (sent)`) and sends `RecordForwardedV1` to the receiving
 //! org, in one transaction with every other pair of the request.
 
+use super::forward_children::{self, Wanted};
+use super::rules::children;
 use super::rules::{self, Facts, Plan, Record, Refusal};
 use super::status::Direction;
-use super::store;
+use super::store::{self, Opening};
 use crate::connections::{self, Connection, Side};
 use crate::objects::store as objects;
 use crate::publications::change::current as published_set;
@@ -19,7 +21,7 @@ use serde_json::{Map, Value};
 use shared::crm::FieldDef;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
-use shared::message::events::links::RecordForwardedV1;
+use shared::message::events::links::{ParentRef, RecordForwardedV1};
 use shared::message::events::sharing::{ForwardedRecord, RecordsForwardedV1};
 use shared::validate::{self, Invalid};
 use std::collections::{BTreeMap, HashMap};
@@ -46,6 +48,28 @@ pub struct ForwardRequest {
     /// one record). Default false.
     #[serde(default)]
     pub send_email: bool,
+    /// Related lists sent with each record: child objects whose lookup names the record
+    /// (`Contact` with an Account). Each child is planned like a record (published,
+    /// subscribed, ...) and travels with its parent; at most 10. Tasks are chosen below.
+    #[serde(default)]
+    pub related_objects: Vec<String>,
+    /// Send each record's open tasks (`Status` other than `Completed`). At most 100 tasks of a
+    /// record are sent, open and closed together.
+    #[serde(default)]
+    pub send_open_tasks: bool,
+    /// Send each record's closed tasks (`Status` `Completed`).
+    #[serde(default)]
+    pub send_closed_tasks: bool,
+}
+
+/// Most related objects in one request.
+pub const MAX_RELATED_OBJECTS: usize = 10;
+
+/// The parent a child record travels with.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ParentView {
+    pub object: String,
+    pub record_id: String,
 }
 
 /// One of your records.
@@ -78,6 +102,9 @@ pub struct ForwardResult {
     pub record_id: String,
     pub connection_id: Uuid,
     pub outcome: Outcome,
+    /// A child record's parent (the record of the request it travels with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentView>,
     /// The sender's link row (forwarded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_id: Option<Uuid>,
@@ -125,6 +152,22 @@ pub fn checked(request: &ForwardRequest) -> Result<Vec<Uuid>, Invalid> {
     for (i, record) in request.records.iter().enumerate() {
         validate::text(&format!("records[{i}].object"), &record.object, 255)?;
         validate::text(&format!("records[{i}].record_id"), &record.record_id, 255)?;
+    }
+    if request.related_objects.len() > MAX_RELATED_OBJECTS {
+        return Err(Invalid::new(
+            "related_objects",
+            format!("must hold at most {MAX_RELATED_OBJECTS} objects"),
+        ));
+    }
+    for (i, object) in request.related_objects.iter().enumerate() {
+        let field = format!("related_objects[{i}]");
+        validate::text(&field, object, 255)?;
+        if object == children::TASK {
+            return Err(Invalid::new(
+                field,
+                "tasks are chosen with send_open_tasks and send_closed_tasks",
+            ));
+        }
     }
     let mut ids = Vec::new();
     for (i, id) in request.connection_ids.iter().enumerate() {
@@ -180,101 +223,100 @@ pub async fn forward(
         .map(|r| (r.object.clone(), r.record_id.clone()))
         .collect();
     let stored = store::records(conn, org, &wanted).await?;
-    let record_ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    let kids = forward_children::of(
+        conn,
+        org,
+        &wanted,
+        &Wanted {
+            related_objects: &request.related_objects,
+            open_tasks: request.send_open_tasks,
+            closed_tasks: request.send_closed_tasks,
+        },
+    )
+    .await?;
+    let mut record_ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    record_ids.extend(kids.values().flatten().map(|c| c.record_id.as_str()));
     let links = store::links_of(conn, org, &ids, &record_ids).await?;
-    let link = |connection_id: Uuid, direction: Direction, object: &str, record_id: &str| {
-        links.iter().find(|l| {
-            l.connection_id == connection_id
-                && l.direction == direction.as_str()
-                && l.object == object
-                && l.local_record_id == record_id
-        })
-    };
     let mut schemas: HashMap<String, Vec<FieldDef>> = HashMap::new();
     let mut results = Vec::new();
     // Per connection, the records forwarded that had never been sent on it: the email's list.
     let mut new_records: HashMap<Uuid, Vec<ForwardedRecord>> = HashMap::new();
+    let parent_opening = Opening {
+        parent_record_id: None,
+        related_records: request.related_objects.clone(),
+        send_open_tasks: request.send_open_tasks,
+        send_closed_tasks: request.send_closed_tasks,
+        send_emails: request.send_email,
+    };
     for record_ref in &request.records {
         let (object, record_id) = (record_ref.object.as_str(), record_ref.record_id.as_str());
-        let stored = stored.get(&(object.to_string(), record_id.to_string()));
-        if !schemas.contains_key(object) {
-            let fields = objects::one(conn, org, object)
-                .await?
-                .map(|o| o.fields)
-                .unwrap_or_default();
-            schemas.insert(object.to_string(), fields);
-        }
-        let all_fields = schemas.get(object).map(Vec::as_slice).unwrap_or_default();
+        let key = (object.to_string(), record_id.to_string());
+        let children = kids.get(&key).map(Vec::as_slice).unwrap_or_default();
         for f in &facts {
-            let connection_id = f.connection.id;
-            let published: Option<Vec<FieldDef>> = f.published.get(object).map(|names| {
-                all_fields
-                    .iter()
-                    .filter(|d| names.contains(&d.api_name))
-                    .cloned()
-                    .collect()
-            });
-            let received = link(connection_id, Direction::Received, object, record_id);
-            let sent = link(connection_id, Direction::Sent, object, record_id);
-            let plan = rules::plan(&Facts {
+            let parent = One {
                 object,
                 record_id,
-                connection_status: &f.connection.status,
-                record: stored.map(|r| Record {
-                    fields: &r.fields,
-                    private: r.private,
-                }),
-                published: published.as_deref(),
-                subscription: f.subscriptions.get(object),
-                came_from_connection: received.is_some(),
-            });
-            let mut result = ForwardResult {
-                object: object.to_string(),
-                record_id: record_id.to_string(),
-                connection_id,
-                outcome: Outcome::Refused,
-                link_id: None,
-                refusal: None,
-                published_fields: None,
-                target_object: None,
-                mapped_fields: None,
+                record: stored.get(&key),
+                parent: None,
+                over_limit: false,
             };
-            let plan = match plan {
-                Ok(plan) => plan,
-                Err(refusal) => {
-                    result.refusal = Some(refusal);
-                    results.push(result);
-                    continue;
-                }
-            };
-            result.published_fields = Some(plan.published_fields.clone());
-            result.target_object = Some(plan.target_object.clone());
-            result.mapped_fields = Some(plan.mapped_fields.clone());
-            result.outcome = if rules::already_shared(sent.and_then(|s| s.status())) {
-                Outcome::AlreadyShared
-            } else if request.dry_run {
-                Outcome::WouldForward
-            } else {
-                let name = plan.name.clone();
-                match send(conn, org, f, object, record_id, plan, request.send_email).await? {
-                    Some(link_id) => {
-                        result.link_id = Some(link_id);
-                        if sent.is_none() {
-                            new_records
-                                .entry(connection_id)
-                                .or_default()
-                                .push(ForwardedRecord {
-                                    object: object.to_string(),
-                                    record_id: record_id.to_string(),
-                                    name,
-                                });
-                        }
-                        Outcome::Forwarded
-                    }
-                    None => Outcome::AlreadyShared,
-                }
-            };
+            let (result, new) = one(
+                conn,
+                org,
+                f,
+                &links,
+                &mut schemas,
+                request.dry_run,
+                &parent,
+                &parent_opening,
+            )
+            .await?;
+            let parent_goes = result.outcome != Outcome::Refused;
+            if let Some(name) = new {
+                new_records
+                    .entry(f.connection.id)
+                    .or_default()
+                    .push(ForwardedRecord {
+                        object: object.to_string(),
+                        record_id: record_id.to_string(),
+                        name,
+                    });
+            }
             results.push(result);
+            if !parent_goes {
+                // A child travels only with (or after) its parent.
+                continue;
+            }
+            for child in children {
+                let via = ParentRef {
+                    object: object.to_string(),
+                    record_id: record_id.to_string(),
+                    lookup: child.lookup.clone(),
+                };
+                let one_child = One {
+                    object: &child.object,
+                    record_id: &child.record_id,
+                    record: Some(&child.record),
+                    parent: Some(&via),
+                    over_limit: child.over_limit,
+                };
+                let opening = Opening {
+                    parent_record_id: Some(record_id),
+                    ..Opening::default()
+                };
+                let (result, _) = one(
+                    conn,
+                    org,
+                    f,
+                    &links,
+                    &mut schemas,
+                    request.dry_run,
+                    &one_child,
+                    &opening,
+                )
+                .await?;
+                results.push(result);
+            }
         }
     }
     if request.send_email {
@@ -311,22 +353,31 @@ async fn tell_partners(
     Ok(())
 }
 
+/// What one send is of.
+struct Sending<'a> {
+    object: &'a str,
+    record_id: &'a str,
+    parent: Option<&'a ParentRef>,
+    opening: &'a Opening<'a>,
+}
+
 /// Opens the sender's link and queues the offer to the receiving org.
 async fn send(
     conn: &mut AsyncPgConnection,
     org: OrgId,
     facts: &ConnectionFacts,
-    object: &str,
-    record_id: &str,
+    sending: &Sending<'_>,
     plan: Plan,
-    send_email: bool,
 ) -> Result<Option<Uuid>, ForwardError> {
     let connection = &facts.connection;
     // `plan` succeeds only on an accepted connection, which names both sides.
     let Some(receiver) = connection.partner_of(facts.side) else {
         return Ok(None);
     };
-    let Some(link_id) = store::open_sent(conn, org, connection.id, object, record_id).await? else {
+    let (object, record_id) = (sending.object, sending.record_id);
+    let opened =
+        store::open_sent(conn, org, connection.id, object, record_id, sending.opening).await?;
+    let Some(link_id) = opened else {
         return Ok(None);
     };
     let offer = RecordForwardedV1 {
@@ -338,11 +389,134 @@ async fn send(
         record_id: record_id.to_string(),
         name: plan.name,
         fields: plan.published_fields,
-        send_open_tasks: false,
-        send_closed_tasks: false,
-        send_emails: send_email,
+        send_open_tasks: sending.opening.send_open_tasks,
+        send_closed_tasks: sending.opening.send_closed_tasks,
+        send_emails: sending.opening.send_emails,
+        parent: sending.parent.cloned(),
     };
     let envelope = Envelope::new(OrgId(receiver), offer);
     shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;
     Ok(Some(link_id))
+}
+
+/// One record (or child record) to plan on one connection.
+struct One<'a> {
+    object: &'a str,
+    record_id: &'a str,
+    record: Option<&'a store::StoredRecord>,
+    /// A child's parent, and its lookup to it.
+    parent: Option<&'a ParentRef>,
+    /// A task past the limit of its record.
+    over_limit: bool,
+}
+
+/// Plans one record on one connection and, unless a dry run, forwards it. With the result,
+/// the record's name when it was sent on the connection for the first time (the email's list).
+#[allow(clippy::too_many_arguments)]
+async fn one(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    f: &ConnectionFacts,
+    links: &[store::LinkRow],
+    schemas: &mut HashMap<String, Vec<FieldDef>>,
+    dry_run: bool,
+    one: &One<'_>,
+    opening: &Opening<'_>,
+) -> Result<(ForwardResult, Option<String>), ForwardError> {
+    let (object, record_id) = (one.object, one.record_id);
+    if !schemas.contains_key(object) {
+        let fields = objects::one(conn, org, object)
+            .await?
+            .map(|o| o.fields)
+            .unwrap_or_default();
+        schemas.insert(object.to_string(), fields);
+    }
+    let all_fields = schemas.get(object).map(Vec::as_slice).unwrap_or_default();
+    let connection_id = f.connection.id;
+    let published: Option<Vec<FieldDef>> = f.published.get(object).map(|names| {
+        all_fields
+            .iter()
+            .filter(|d| names.contains(&d.api_name))
+            .cloned()
+            .collect()
+    });
+    let link = |direction: Direction| {
+        links.iter().find(|l| {
+            l.connection_id == connection_id
+                && l.direction == direction.as_str()
+                && l.object == object
+                && l.local_record_id == record_id
+        })
+    };
+    let received = link(Direction::Received);
+    let sent = link(Direction::Sent);
+    let plan = rules::plan(&Facts {
+        object,
+        record_id,
+        connection_status: &f.connection.status,
+        record: one.record.map(|r| Record {
+            fields: &r.fields,
+            private: r.private,
+        }),
+        published: published.as_deref(),
+        subscription: f.subscriptions.get(object),
+        came_from_connection: received.is_some(),
+    })
+    .and_then(|plan| {
+        if one.over_limit {
+            Err(children::over_task_limit())
+        } else {
+            Ok(plan)
+        }
+    });
+    let mut result = ForwardResult {
+        object: object.to_string(),
+        record_id: record_id.to_string(),
+        connection_id,
+        outcome: Outcome::Refused,
+        parent: one.parent.map(|p| ParentView {
+            object: p.object.clone(),
+            record_id: p.record_id.clone(),
+        }),
+        link_id: None,
+        refusal: None,
+        published_fields: None,
+        target_object: None,
+        mapped_fields: None,
+    };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            result.refusal = Some(refusal);
+            return Ok((result, None));
+        }
+    };
+    result.published_fields = Some(plan.published_fields.clone());
+    result.target_object = Some(plan.target_object.clone());
+    result.mapped_fields = Some(plan.mapped_fields.clone());
+    let mut new = None;
+    result.outcome = if rules::already_shared(sent.and_then(|s| s.status())) {
+        Outcome::AlreadyShared
+    } else if dry_run {
+        Outcome::WouldForward
+    } else {
+        let name = plan.name.clone();
+        let sending = Sending {
+            object,
+            record_id,
+            parent: one.parent,
+            opening,
+        };
+        match send(conn, org, f, &sending, plan).await? {
+            Some(link_id) => {
+                result.link_id = Some(link_id);
+                if sent.is_none() {
+                    new = Some(name);
+                }
+                Outcome::Forwarded
+            }
+            None => Outcome::AlreadyShared,
+        }
+    };
+    Ok((result, new))
 }

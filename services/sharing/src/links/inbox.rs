@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
-use shared::message::events::links::{CopyRequestedV1, RecordRejectedV1};
+use shared::message::events::links::{CopyRequestedV1, ParentRef, RecordRejectedV1};
 use shared::message::events::sharing::AcceptMode;
 use uuid::Uuid;
 
@@ -40,6 +40,10 @@ pub struct Entry {
     pub relate_to: Option<String>,
     pub error: Option<String>,
     pub arrived_at: DateTime<Utc>,
+    /// A child record's parent on the partner's side, and the child's lookup to it.
+    pub parent_object: Option<String>,
+    pub parent_record_id: Option<String>,
+    pub parent_lookup: Option<String>,
 }
 
 impl Entry {
@@ -75,6 +79,8 @@ pub struct NewEntry<'a> {
     pub send_closed_tasks: bool,
     pub send_open_tasks: bool,
     pub send_emails: bool,
+    /// A child record's parent (the partner's record) and its lookup to it.
+    pub parent: Option<&'a ParentRef>,
 }
 
 /// Stores the offer; `None` when the same record waits from this connection already.
@@ -94,6 +100,9 @@ pub async fn add(conn: &mut AsyncPgConnection, entry: NewEntry<'_>) -> QueryResu
             inbox::send_open_tasks.eq(entry.send_open_tasks),
             inbox::send_emails.eq(entry.send_emails),
             inbox::state.eq("waiting"),
+            inbox::parent_object.eq(entry.parent.map(|p| p.object.as_str())),
+            inbox::parent_record_id.eq(entry.parent.map(|p| p.record_id.as_str())),
+            inbox::parent_lookup.eq(entry.parent.map(|p| p.lookup.as_str())),
         ))
         .on_conflict_do_nothing()
         .returning(Entry::as_returning())
@@ -146,6 +155,8 @@ pub async fn list(
 pub struct Acceptance {
     pub assign_to: Option<Uuid>,
     pub relate_to: Option<String>,
+    /// A child's lookup (the org's field) set to its parent's copy (the org's record id).
+    pub parent: Option<(String, String)>,
 }
 
 /// Marks the entry `accepting` and asks the sync service for the copy. The copy's record id
@@ -174,9 +185,15 @@ pub async fn accept(
             .clone()
             .unwrap_or_else(|| entry.id.to_string()),
         relate: how.relate_to.is_some(),
-        fields: match &entry.fields {
-            Value::Object(map) => map.clone(),
-            _ => Map::new(),
+        fields: {
+            let mut fields = match &entry.fields {
+                Value::Object(map) => map.clone(),
+                _ => Map::new(),
+            };
+            if let Some((lookup, parent_id)) = &how.parent {
+                fields.insert(lookup.clone(), Value::String(parent_id.clone()));
+            }
+            fields
         },
         owner: how.assign_to,
         mode,
@@ -202,6 +219,28 @@ pub async fn reject(
         rejected_at: Utc::now(),
     };
     shared::outbox::enqueue(conn, crate::NAME, &Envelope::new(sender, rejected)).await
+}
+
+/// The org's entries from the connection waiting for the partner's parent record
+/// (`parent_object`, `parent_record_id`) to be accepted, locked.
+pub async fn children_of(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    connection_id: Uuid,
+    parent_object: &str,
+    parent_record_id: &str,
+) -> QueryResult<Vec<Entry>> {
+    inbox::table
+        .filter(inbox::org_id.eq(org.as_uuid()))
+        .filter(inbox::connection_id.eq(connection_id))
+        .filter(inbox::parent_object.eq(parent_object))
+        .filter(inbox::parent_record_id.eq(parent_record_id))
+        .filter(inbox::state.eq("waiting"))
+        .select(Entry::as_select())
+        .order(inbox::arrived_at)
+        .for_update()
+        .load(conn)
+        .await
 }
 
 /// The sync service refused the copy: the entry waits again, with the error.
@@ -240,6 +279,12 @@ pub struct EntryView {
     /// Why the last accept failed (the copy broke one of your validation rules).
     pub error: Option<String>,
     pub arrived_at: DateTime<Utc>,
+    /// A child record (a contact, a task): the partner's parent record it travels with. It
+    /// waits until the parent is accepted, and is then created under the parent's copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_object: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_record_id: Option<String>,
 }
 
 impl From<Entry> for EntryView {
@@ -256,6 +301,8 @@ impl From<Entry> for EntryView {
             mode: e.mode,
             error: e.error,
             arrived_at: e.arrived_at,
+            parent_object: e.parent_object,
+            parent_record_id: e.parent_record_id,
         }
     }
 }

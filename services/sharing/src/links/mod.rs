@@ -3,7 +3,9 @@
 //! - [`status`]: the six statuses and the two directions;
 //! - [`rules`]: what blocks a forward and what it sends (pure);
 //! - [`forward`]: the sender's forward and dry run;
+//! - [`forward_children`]: the child records a forward sends with its records;
 //! - [`inbox`]: the receiver's offers, accept and reject;
+//! - [`held`]: the receiver's child records, held until their parent's copy exists;
 //! - [`answers`]: the consumers of the messages that move a link (arrival, sync's answer, the
 //!   receiver's answer);
 //! - [`deactivation`]: a deactivated connection's links ending, its offers withdrawn;
@@ -17,6 +19,8 @@ pub mod answers;
 pub mod deactivation;
 pub mod ending;
 pub mod forward;
+pub mod forward_children;
+pub mod held;
 pub mod inbox;
 pub mod record_ends;
 pub mod rules;

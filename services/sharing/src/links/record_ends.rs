@@ -1,11 +1,13 @@
 //! A linked record's end, read from the sync service's change feed (`RecordChangedV1`, every
 //! source: HTTP, bulk, ingest): a record deleted, or a lead converted (its Lead Status set to
-//! `Closed - Converted`, the field change that stands for conversion here). The org's live
+//! `Closed - Converted`, the field change that stands for conversion here), or a case comment
+//! or attachment made private (stopped, `Inactive`, as a stop by hand). The org's live
 //! links of the record become `Inactive (deleted)` / `Inactive (converted)` with an end date,
 //! and each partner is told ([`LinkEndedV1`]) so that its side ends the same way. Every other
 //! change is ignored without touching the database.
 
 use super::ending::{status_for, tell_partner};
+use super::rules::children::made_private;
 use super::status::Status;
 use super::store::{self, LinkRow};
 use crate::connections;
@@ -35,7 +37,11 @@ pub fn reason(change: &RecordChangedV1) -> Option<EndReason> {
             .get("Status")
             .and_then(|v| v.as_str())
             .is_some_and(|s| s.eq_ignore_ascii_case(CONVERTED_STATUS));
-    converted.then_some(EndReason::Converted)
+    if converted {
+        return Some(EndReason::Converted);
+    }
+    // A case comment or attachment made private stops being shared.
+    made_private(&change.object, &change.fields).then_some(EndReason::Stopped)
 }
 
 impl Handler<RecordChangedV1> for EndOnRecordChange {
@@ -124,5 +130,21 @@ mod tests {
             reason(&change("Lead", false, json!({ "Company": "X" }))),
             None
         );
+    }
+
+    #[test]
+    fn a_comment_or_attachment_made_private_stops_its_links() {
+        let unpublished = json!({ "IsPublished": false });
+        assert_eq!(
+            reason(&change("CaseComment", false, unpublished)),
+            Some(EndReason::Stopped)
+        );
+        let private = json!({ "IsPrivate": true });
+        assert_eq!(
+            reason(&change("Attachment", false, private)),
+            Some(EndReason::Stopped)
+        );
+        let edited = json!({ "CommentBody": "x" });
+        assert_eq!(reason(&change("CaseComment", false, edited)), None);
     }
 }

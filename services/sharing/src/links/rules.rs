@@ -2,6 +2,8 @@
 //! fields' values, and what they become through the receiver's subscription. Pure, no I/O;
 //! the forward and its dry run both call [`plan`], so a dry run answers what the forward does.
 
+pub mod children;
+
 use super::status::Status;
 use crate::subscriptions::rules::Subscription;
 use serde::Serialize;
@@ -13,7 +15,8 @@ use shared::crm::{FieldDef, FieldType};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Refusal {
     /// `connection_not_accepted`, `record_not_found`, `private`, `not_published`,
-    /// `not_subscribed`, `lead_without_company`, `back_to_sender`.
+    /// `not_subscribed`, `lead_without_company`, `back_to_sender`; a task past the limit of its
+    /// record: `task_limit`; a case comment or attachment: `private`, `not_marked_shared`, `too_large`.
     pub code: &'static str,
     pub detail: String,
 }
@@ -79,6 +82,9 @@ pub fn plan(facts: &Facts<'_>) -> Result<Plan, Refusal> {
             "private",
             "the record is private and is never forwarded",
         ));
+    }
+    if let Some(refusal) = children::own_refusal(facts.object, record.fields) {
+        return Err(refusal);
     }
     let Some(published) = facts.published else {
         return Err(Refusal::new(

@@ -5,7 +5,7 @@ use super::status::{Direction, Status};
 use crate::schema::{record_links, shareable_records};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::ids::OrgId;
@@ -144,6 +144,18 @@ struct Opened {
     id: Uuid,
 }
 
+/// What the sender's link opens with: a child's parent, what a parent sends with it.
+#[derive(Debug, Clone, Default)]
+pub struct Opening<'a> {
+    /// The parent record (sender's id) a child travels with.
+    pub parent_record_id: Option<&'a str>,
+    /// The related objects chosen with the record (`["Contact"]`).
+    pub related_records: Vec<String>,
+    pub send_open_tasks: bool,
+    pub send_closed_tasks: bool,
+    pub send_emails: bool,
+}
+
 /// Opens the sender's link as `Pending (sent)`: a new row, or an ended one again. `None`
 /// when a live link is there already (a concurrent forward won): nothing is sent twice.
 pub async fn open_sent(
@@ -152,14 +164,21 @@ pub async fn open_sent(
     connection_id: Uuid,
     object: &str,
     record_id: &str,
+    opening: &Opening<'_>,
 ) -> QueryResult<Option<Uuid>> {
     let opened: Option<Opened> = diesel::sql_query(
         "INSERT INTO sharing.record_links \
-             (id, org_id, connection_id, direction, object, local_record_id, status) \
-         VALUES ($1, $2, $3, 'sent', $4, $5, 'Pending (sent)') \
+             (id, org_id, connection_id, direction, object, local_record_id, status, \
+              parent_record_id, related_records, send_open_tasks, send_closed_tasks, send_emails) \
+         VALUES ($1, $2, $3, 'sent', $4, $5, 'Pending (sent)', $6, $7, $8, $9, $10) \
          ON CONFLICT (org_id, connection_id, direction, object, local_record_id) DO UPDATE \
              SET status = 'Pending (sent)', partner_object = NULL, partner_record_id = NULL, \
-                 start_date = NULL, end_date = NULL, forwarded_at = now(), updated_at = now() \
+                 start_date = NULL, end_date = NULL, forwarded_at = now(), updated_at = now(), \
+                 parent_record_id = EXCLUDED.parent_record_id, \
+                 related_records = EXCLUDED.related_records, \
+                 send_open_tasks = EXCLUDED.send_open_tasks, \
+                 send_closed_tasks = EXCLUDED.send_closed_tasks, \
+                 send_emails = EXCLUDED.send_emails \
              WHERE record_links.status NOT IN ('Pending (sent)', 'Active (sent)') \
          RETURNING id",
     )
@@ -168,10 +187,60 @@ pub async fn open_sent(
     .bind::<SqlUuid, _>(connection_id)
     .bind::<Text, _>(object)
     .bind::<Text, _>(record_id)
+    .bind::<Nullable<Text>, _>(opening.parent_record_id)
+    .bind::<Jsonb, _>(Value::from(opening.related_records.clone()))
+    .bind::<Bool, _>(opening.send_open_tasks)
+    .bind::<Bool, _>(opening.send_closed_tasks)
+    .bind::<Bool, _>(opening.send_emails)
     .get_result(conn)
     .await
     .optional()?;
     Ok(opened.map(|o| o.id))
+}
+
+#[derive(QueryableByName)]
+struct ChildRow {
+    #[diesel(sql_type = Text)]
+    record_id: String,
+    #[diesel(sql_type = Jsonb)]
+    fields: Value,
+    #[diesel(sql_type = Bool)]
+    private: bool,
+}
+
+/// The org's live records of `object` whose lookup `lookup` names one of `parent_ids`: the
+/// children of those records (one query for a whole forward request).
+pub async fn children_by(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    object: &str,
+    lookup: &str,
+    parent_ids: &[&str],
+) -> QueryResult<Vec<(String, StoredRecord)>> {
+    let rows: Vec<ChildRow> = diesel::sql_query(
+        "SELECT record_id, fields, private FROM sync.shareable_records \
+         WHERE org_id = $1 AND object = $2 AND fields ->> $3 = ANY($4)",
+    )
+    .bind::<SqlUuid, _>(org.as_uuid())
+    .bind::<Text, _>(object)
+    .bind::<Text, _>(lookup)
+    .bind::<Array<Text>, _>(parent_ids)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let fields = match r.fields {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            let record = StoredRecord {
+                fields,
+                private: r.private,
+            };
+            (r.record_id, record)
+        })
+        .collect())
 }
 
 /// What a received link starts with.
@@ -186,6 +255,8 @@ pub struct Received<'a> {
     pub send_open_tasks: bool,
     pub send_emails: bool,
     pub start_date: DateTime<Utc>,
+    /// The org's parent record (the parent's copy) of a child record.
+    pub parent_record_id: Option<&'a str>,
 }
 
 /// Writes the receiver's link as `Active (received)` (a row ended before becomes active again).
@@ -205,6 +276,7 @@ pub async fn open_received(conn: &mut AsyncPgConnection, link: &Received<'_>) ->
             record_links::send_emails.eq(link.send_emails),
             record_links::start_date.eq(link.start_date),
             record_links::status.eq(Status::ActiveReceived.as_str()),
+            record_links::parent_record_id.eq(link.parent_record_id),
         ))
         .on_conflict((
             record_links::org_id,
@@ -220,6 +292,7 @@ pub async fn open_received(conn: &mut AsyncPgConnection, link: &Received<'_>) ->
             record_links::start_date.eq(link.start_date),
             record_links::end_date.eq(None::<DateTime<Utc>>),
             record_links::status.eq(Status::ActiveReceived.as_str()),
+            record_links::parent_record_id.eq(link.parent_record_id),
             record_links::updated_at.eq(Utc::now()),
         ))
         .execute(conn)

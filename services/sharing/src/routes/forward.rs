@@ -33,7 +33,11 @@ pub struct ForwardResponse {
 /// Forward records to connections (or, with `dry_run`, answer what would be sent and what
 /// blocks each): the published fields' values, the partner's object and mapped fields, or the
 /// refusal (`connection_not_accepted`, `record_not_found`, `private`, `not_published`,
-/// `not_subscribed`, `lead_without_company`, `back_to_sender`).
+/// `not_subscribed`, `lead_without_company`, `back_to_sender`). With `related_objects` and
+/// `send_open_tasks` / `send_closed_tasks`, each record's children follow it with a result
+/// each naming its `parent` (a task past the 100 of its record: `task_limit`; a case comment
+/// not published or a private attachment: `private`; an attachment not marked shared:
+/// `not_marked_shared`, over 20 MB: `too_large`).
 #[utoipa::path(
     post,
     path = "/v1/sharing/forward",

@@ -4,6 +4,7 @@
 
 use super::AppState;
 use crate::connections;
+use crate::links::held;
 use crate::links::inbox::{self, Acceptance, EntryView, MAX_ITEMS};
 use crate::links::status::{Direction, Status};
 use crate::links::store;
@@ -154,6 +155,7 @@ fn acceptance(i: usize, item: &AcceptItem) -> Result<(Uuid, Acceptance), Invalid
         Acceptance {
             assign_to,
             relate_to,
+            parent: None,
         },
     ))
 }
@@ -256,7 +258,24 @@ pub async fn accept(
                     });
                     continue;
                 }
-                inbox::accept(conn, &entry, AcceptMode::ByHand, how).await?;
+                if entry.parent_record_id.is_some() {
+                    // A child is created only under its parent's copy.
+                    let Some(parent) = held::parent_of(conn, &entry).await? else {
+                        results.push(ItemResult {
+                            id: *id,
+                            outcome: "refused",
+                            detail: Some(
+                                "a child record is accepted with its parent: accept the parent"
+                                    .into(),
+                            ),
+                        });
+                        continue;
+                    };
+                    held::accept_under(conn, &entry, &parent, AcceptMode::ByHand, how.clone())
+                        .await?;
+                } else {
+                    inbox::accept(conn, &entry, AcceptMode::ByHand, how).await?;
+                }
                 results.push(ItemResult {
                     id: *id,
                     outcome: "accepting",
@@ -326,6 +345,7 @@ pub async fn reject(
                     .partner_of(side)
                     .ok_or_else(|| ApiError::not_found(&format!("inbox entry (ids[{i}])")))?;
                 inbox::reject(conn, &entry, OrgId(sender), None).await?;
+                held::reject_with(conn, &entry, OrgId(sender)).await?;
                 results.push(ItemResult {
                     id: *id,
                     outcome: "rejected",

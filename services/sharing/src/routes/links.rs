@@ -28,6 +28,13 @@ pub struct SharingEntry {
     pub end_date: Option<DateTime<Utc>>,
     pub partner_object: Option<String>,
     pub partner_record_id: Option<String>,
+    /// A child record's parent (`ParentRecordId`, your record id) it travels with.
+    pub parent_record_id: Option<String>,
+    /// The related objects, open and closed tasks sent with the record.
+    #[schema(value_type = Vec<String>)]
+    pub related_records: serde_json::Value,
+    pub send_open_tasks: bool,
+    pub send_closed_tasks: bool,
 }
 
 /// A record's External Sharing list.
@@ -59,6 +66,10 @@ fn entry(
         end_date: link.end_date,
         partner_object: link.partner_object,
         partner_record_id: link.partner_record_id,
+        parent_record_id: link.parent_record_id,
+        related_records: link.related_records,
+        send_open_tasks: link.send_open_tasks,
+        send_closed_tasks: link.send_closed_tasks,
     })
 }
 

@@ -35,6 +35,19 @@ pub struct RecordForwardedV1 {
     pub send_open_tasks: bool,
     pub send_closed_tasks: bool,
     pub send_emails: bool,
+    /// A child record (a contact of an account, a task) travels with its parent: the receiver
+    /// holds it until the parent's copy exists, then creates it under that copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentRef>,
+}
+
+/// The sender's parent record of a child record, and the child's lookup field naming it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ParentRef {
+    pub object: String,
+    pub record_id: String,
+    /// The child's lookup to the parent (sender's API name: `AccountId`, `WhatId`).
+    pub lookup: String,
 }
 
 impl Message for RecordForwardedV1 {
@@ -45,7 +58,13 @@ impl Message for RecordForwardedV1 {
     fn validate(&self) -> Result<(), String> {
         rules::text("sender_org_name", &self.sender_org_name, NAME_MAX)?;
         key("object", &self.object)?;
-        key("record_id", &self.record_id)
+        key("record_id", &self.record_id)?;
+        if let Some(parent) = &self.parent {
+            key("parent.object", &parent.object)?;
+            key("parent.record_id", &parent.record_id)?;
+            key("parent.lookup", &parent.lookup)?;
+        }
+        Ok(())
     }
 }
 
