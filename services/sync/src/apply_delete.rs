@@ -12,8 +12,8 @@
 //! A deleted copy stays deleted: a later field update or touch for it is not applied (the
 //! update is ledgered Failed, "no copy"), so a delete is never undone by a late message.
 
-use crate::ledger::{self, State};
-use crate::record_events::{Kind, as_update, finish, lock_copy, stamp_of};
+use crate::ledger::State;
+use crate::record_events::{Kind, finish, lock_copy, mark_retrying, stamp_of, written_by};
 use crate::store::WriteError;
 use crate::store::write::Writer;
 use diesel_async::AsyncPgConnection;
@@ -23,7 +23,6 @@ use shared::error::HandlerError;
 use shared::hlc::Clock;
 use shared::message::Envelope;
 use shared::message::events::field_sync::RecordDeletedV1;
-use shared::message::events::sync::ChangedBy;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -42,11 +41,8 @@ impl Handler<RecordDeletedV1> for ApplyDeletes {
         message: &Envelope<RecordDeletedV1>,
     ) -> Result<(), HandlerError> {
         let applied = self.apply(conn, message).await;
-        if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, &self.pool) {
-            let update = as_update(&message.payload.event);
-            ledger::retrying(pool, message.org_id, &update, &err.to_string()).await;
-        }
-        applied
+        let event = &message.payload.event;
+        mark_retrying(self.pool.as_ref(), message.org_id, event, applied).await
     }
 }
 
@@ -76,10 +72,7 @@ impl ApplyDeletes {
                 let writer = Writer {
                     clock: &self.clock,
                     org,
-                    changed_by: ChangedBy::ConnectionUser {
-                        connection_id: event.connection_id,
-                        partner_org_id: Some(event.sender_org_id),
-                    },
+                    changed_by: written_by(event),
                     cause: Some(&head),
                 };
                 match writer

@@ -13,8 +13,10 @@ use diesel::OptionalExtension;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
+use shared::error::HandlerError;
 use shared::ids::OrgId;
 use shared::message::events::field_sync::{FieldsUpdatedV1, LinkedRecordEvent};
+use shared::message::events::sync::ChangedBy;
 use std::collections::BTreeMap;
 
 /// Which record-level event a ledger row carries.
@@ -137,4 +139,27 @@ pub fn stamp_of(event: &LinkedRecordEvent) -> Option<FieldStamp> {
         stamp: event.hlc()?,
         origin: event.origin.as_uuid(),
     })
+}
+
+/// What the handler's attempt answered, after marking the ledger Retrying (on its own
+/// connection: the attempt's transaction is rolled back) when the failure is transient.
+pub async fn mark_retrying(
+    pool: Option<&shared::db::DbPool>,
+    org: OrgId,
+    event: &LinkedRecordEvent,
+    applied: Result<(), HandlerError>,
+) -> Result<(), HandlerError> {
+    if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, pool) {
+        ledger::retrying(pool, org, &as_update(event), &err.to_string()).await;
+    }
+    applied
+}
+
+/// Who writes the event into the copy: the org's Connection User for the connection, on
+/// behalf of the partner that sent it.
+pub fn written_by(event: &LinkedRecordEvent) -> ChangedBy {
+    ChangedBy::ConnectionUser {
+        connection_id: event.connection_id,
+        partner_org_id: Some(event.sender_org_id),
+    }
 }
