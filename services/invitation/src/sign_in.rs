@@ -40,15 +40,24 @@ pub async fn request_links(
         .inner_join(orgs::table.on(orgs::id.eq(users::org_id)))
         .filter(users::active)
         .filter(users::is_connection_user.eq(false))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(identity.users.email) = lower(")
-            .bind::<diesel::sql_types::Text, _>(email)
-            .sql(")"))
-        .select((users::id, users::org_id, users::name, users::email, orgs::name))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(identity.users.email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .sql(")"),
+        )
+        .select((
+            users::id,
+            users::org_id,
+            users::name,
+            users::email,
+            orgs::name,
+        ))
         .load(conn)
         .await?;
     for (user_id, org_id, name, address, org_name) in &found {
         let reference = sealed_link::new_reference();
-        let token = sealed_link::token_for(config.invitation_link_key.expose().as_bytes(), &reference);
+        let token =
+            sealed_link::token_for(config.invitation_link_key.expose().as_bytes(), &reference);
         let expires_at = Utc::now() + LINK_LIFETIME;
         let event = Envelope::new(
             OrgId(*org_id),

@@ -62,7 +62,10 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(url_encode("/a?b=c&d é"), "%2Fa%3Fb%3Dc%26d%20%C3%A9");
-        assert_eq!(url_decode(&url_encode("/a?b=c&d é")).as_deref(), Some("/a?b=c&d é"));
+        assert_eq!(
+            url_decode(&url_encode("/a?b=c&d é")).as_deref(),
+            Some("/a?b=c&d é")
+        );
         assert_eq!(url_decode("%zz"), None);
     }
 }

@@ -25,7 +25,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// 303 See Other to a path of this site.
 pub fn see_other(path: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, path.to_string())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, path.to_string())],
+    )
+        .into_response()
 }
 
 #[cfg(test)]

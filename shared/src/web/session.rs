@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn the_named_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("a=1; pn_session=xyz"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; pn_session=xyz"),
+        );
         assert_eq!(cookie_value(&headers, COOKIE), Some("xyz"));
         assert_eq!(cookie_value(&headers, "b"), None);
     }

@@ -1,12 +1,12 @@
 //! The signed-in user of a page, from the `pn_session` cookie. A page that needs one and gets a
 //! request without a live session redirects to `/sign-in?next=<this path>`.
 
+use super::csrf;
 use super::escape::url_encode;
 use super::layout::Page;
 use super::redirect::{safe_next, see_other};
 use super::session::{self, COOKIE};
 use super::tables::web_sessions;
-use super::csrf;
 use crate::db::DbPool;
 use crate::identity::{Principal, Scope, orgs, users};
 use crate::ids::{OrgId, UserId};
@@ -142,4 +142,3 @@ where
         ))
     }
 }
-

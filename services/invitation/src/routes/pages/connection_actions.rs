@@ -71,7 +71,9 @@ impl PageAction {
             PageAction::Deactivate => {
                 "Deactivate the connection? Updates stop crossing it, on both sides."
             }
-            PageAction::Accept => "Accept the invitation? You become the connection's owner on your side.",
+            PageAction::Accept => {
+                "Accept the invitation? You become the connection's owner on your side."
+            }
             PageAction::Decline => "Decline the invitation? The inviting organization is told.",
             PageAction::DecideLater => "Keep the invitation to decide later?",
         }
@@ -159,8 +161,15 @@ pub async fn act(
         PageAction::DecideLater => actions::decide_later(state, auth, path).await,
         PageAction::Accept => {
             let owner = Some(user.user_id.as_uuid());
-            actions::accept(state, auth, path, ValidJson(AcceptRequest { owner_user_id: owner }))
-                .await
+            actions::accept(
+                state,
+                auth,
+                path,
+                ValidJson(AcceptRequest {
+                    owner_user_id: owner,
+                }),
+            )
+            .await
         }
     };
     match done {

@@ -67,8 +67,12 @@ async fn details(
             .collect::<Vec<_>>(),
     )
     .await?;
-    let owners = user_names(&mut conn, org, &view.owner_user_id.into_iter().collect::<Vec<_>>())
-        .await?;
+    let owners = user_names(
+        &mut conn,
+        org,
+        &view.owner_user_id.into_iter().collect::<Vec<_>>(),
+    )
+    .await?;
     let side = if view.org_id == org {
         "You invited them"
     } else {
@@ -110,9 +114,12 @@ async fn render(
     id: String,
     params: DetailParams,
 ) -> Result<Response, ApiError> {
-    let Json(view) =
-        read::get_connection(State(state.clone()), Auth(user.principal()), Path(id.clone()))
-            .await?;
+    let Json(view) = read::get_connection(
+        State(state.clone()),
+        Auth(user.principal()),
+        Path(id.clone()),
+    )
+    .await?;
     let kind = params.kind.as_deref().filter(|k| !k.is_empty());
     let mut page = Page::new("Connection");
     if let Some(done) = params.done.as_deref().and_then(PageAction::parse) {
@@ -144,7 +151,11 @@ async fn render(
     let options: String = Kind::ALL
         .iter()
         .map(|k| {
-            let selected = if Some(k.as_str()) == kind { " selected" } else { "" };
+            let selected = if Some(k.as_str()) == kind {
+                " selected"
+            } else {
+                ""
+            };
             format!("<option value=\"{0}\"{selected}>{0}</option>", k.as_str())
         })
         .collect();

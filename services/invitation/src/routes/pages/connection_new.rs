@@ -135,7 +135,10 @@ pub async fn invite(
         );
     }
     let Some(owner) = owner else {
-        return again("Choose the connection owner.", StatusCode::UNPROCESSABLE_ENTITY);
+        return again(
+            "Choose the connection owner.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
     let invited = invite::bulk_invite(
         State(state.clone()),
@@ -197,10 +200,19 @@ mod tests {
     #[test]
     fn lines_read_as_contacts() {
         let c = parse_line(" Ann Smith <ann@initech.example> ");
-        assert_eq!((c.name.as_str(), c.email.as_str()), ("Ann Smith", "ann@initech.example"));
+        assert_eq!(
+            (c.name.as_str(), c.email.as_str()),
+            ("Ann Smith", "ann@initech.example")
+        );
         let c = parse_line("Bob, bob@initech.example");
-        assert_eq!((c.name.as_str(), c.email.as_str()), ("Bob", "bob@initech.example"));
+        assert_eq!(
+            (c.name.as_str(), c.email.as_str()),
+            ("Bob", "bob@initech.example")
+        );
         let c = parse_line("cara@initech.example");
-        assert_eq!((c.name.as_str(), c.email.as_str()), ("cara", "cara@initech.example"));
+        assert_eq!(
+            (c.name.as_str(), c.email.as_str()),
+            ("cara", "cara@initech.example")
+        );
     }
 }

@@ -41,7 +41,12 @@ struct Invitation {
 
 async fn find(state: &AppState, token: &str) -> Result<Option<Invitation>, ApiError> {
     let mut conn = state.pool.get().await?;
-    type Found = (DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, ConnectionRow);
+    type Found = (
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        ConnectionRow,
+    );
     let found: Option<Found> = tokens::table
         .inner_join(connections::table)
         .filter(tokens::token_hash.eq(token::hash(token)))
@@ -117,7 +122,11 @@ pub async fn show(
     };
     let user = user.as_ref();
     if invitation.row.status == "Cancelled" {
-        return closed("This invitation was cancelled", "The inviting organization cancelled this invitation.", user);
+        return closed(
+            "This invitation was cancelled",
+            "The inviting organization cancelled this invitation.",
+            user,
+        );
     }
     if invitation.used {
         return closed(
@@ -135,7 +144,11 @@ pub async fn show(
         );
     }
     if invitation.expires_at <= Utc::now() {
-        return closed("This invitation has expired", "This invitation link has expired.", user);
+        return closed(
+            "This invitation has expired",
+            "This invitation link has expired.",
+            user,
+        );
     }
     let row = &invitation.row;
     let mut body = format!(

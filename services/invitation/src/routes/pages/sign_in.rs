@@ -5,10 +5,10 @@
 
 use super::AppState;
 use crate::sign_in::{self, Refused};
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use serde::Deserialize;
 use shared::web::escape::{escape, url_decode, url_encode};
 use shared::web::redirect::{safe_next, see_other};
@@ -158,7 +158,10 @@ pub async fn redeem(
         .unwrap_or_else(|| safe_next(None));
     let base = &state.config.common.public_base_url;
     let mut response = see_other(&next);
-    for cookie in [session_cookie(&session, base), clear_cookie(NEXT_COOKIE, base)] {
+    for cookie in [
+        session_cookie(&session, base),
+        clear_cookie(NEXT_COOKIE, base),
+    ] {
         if let Ok(value) = cookie.parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
