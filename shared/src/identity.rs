@@ -28,6 +28,8 @@ diesel::table! {
         active -> Bool,
         is_connection_user -> Bool,
         created_at -> Timestamptz,
+        /// What the user may do on the web pages (the same names as an API key's scopes).
+        scopes -> Array<Text>,
     }
 }
 

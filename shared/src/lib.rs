@@ -35,6 +35,7 @@ pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 pub mod validate;
+pub mod web;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

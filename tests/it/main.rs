@@ -78,3 +78,7 @@ mod slow_clients;
 mod token_secrecy;
 mod topology;
 mod walking_skeleton;
+mod web_invitation;
+mod web_isolation;
+mod web_sign_in;
+mod web_support;

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod org_users;
 pub mod routes;
 pub mod schema;
+pub mod sign_in;
 pub mod templates;
 pub mod token;
 

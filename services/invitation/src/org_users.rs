@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use shared::identity::users;
+use shared::identity::{Scope, users};
 use shared::ids::{OrgId, UserId};
 use uuid::Uuid;
 
@@ -19,6 +19,8 @@ pub struct UserView {
     /// The identity that writes partner changes into the org; it cannot be deactivated.
     pub is_connection_user: bool,
     pub created_at: DateTime<Utc>,
+    /// What the user may do on the web pages (the names of API key scopes).
+    pub scopes: Vec<String>,
 }
 
 pub type UserColumns = (
@@ -28,6 +30,7 @@ pub type UserColumns = (
     users::active,
     users::is_connection_user,
     users::created_at,
+    users::scopes,
 );
 
 /// The columns of a [`UserView`].
@@ -38,21 +41,25 @@ pub const USER_COLUMNS: UserColumns = (
     users::active,
     users::is_connection_user,
     users::created_at,
+    users::scopes,
 );
 
-/// Adds an active user to `org`. `name` and `email` must already be validated.
+/// Adds an active user to `org` with `scopes`. `name` and `email` must already be validated.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     org: OrgId,
     name: &str,
     email: &str,
+    scopes: &[Scope],
 ) -> QueryResult<UserView> {
+    let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     diesel::insert_into(users::table)
         .values((
             users::id.eq(UserId::new().as_uuid()),
             users::org_id.eq(org.as_uuid()),
             users::name.eq(name),
             users::email.eq(email),
+            users::scopes.eq(scopes),
         ))
         .returning(USER_COLUMNS)
         .get_result(conn)

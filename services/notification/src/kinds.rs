@@ -112,6 +112,12 @@ pub const KINDS: &[Kind] = &[
         ],
         sample: failures_sample,
     },
+    Kind {
+        name: "sign_in_link",
+        audience: "the user who asked to sign in to the web pages",
+        variables: &["user_name", "org_name", "sign_in_url", "expires_at"],
+        sample: sign_in_sample,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Kind> {
@@ -184,5 +190,14 @@ fn failures_sample() -> Value {
         "period_start": "23 November 2026 09:45 UTC",
         "period_end": "23 November 2026 10:00 UTC",
         "connection_url": "https://partnernet.example/connections/sample",
+    }))
+}
+
+fn sign_in_sample() -> Value {
+    with_sender(json!({
+        "user_name": "Olive Owner",
+        "org_name": "Acme Corp",
+        "sign_in_url": "https://partnernet.example/sign-in/link?token=sample",
+        "expires_at": "23 November 2026 10:15 UTC",
     }))
 }

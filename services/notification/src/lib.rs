@@ -27,7 +27,7 @@ pub use config::Config;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use intake::{EmailOnEvent, Intake, Links};
 use shared::consumer::{ConsumerSpec, Handlers};
-use shared::message::events::{connection, sharing, sync as sync_events};
+use shared::message::events::{connection, identity, sharing, sync as sync_events};
 use shared::service::{Platform, ServiceParts, Worker};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -62,6 +62,7 @@ pub fn consumers(config: &Config) -> Vec<ConsumerSpec> {
             .on::<connection::ConnectionDeactivatedV1, _>(email())
             .on::<sharing::PublicationsChangedV1, _>(email())
             .on::<sharing::RecordsForwardedV1, _>(email())
+            .on::<identity::SignInLinkRequestedV1, _>(email())
             .on::<sync_events::SyncUpdateFailedV1, _>(digest::CollectSyncFailure),
     }]
 }

@@ -9,6 +9,7 @@ use shared::message::events::connection::{
     ConnectionDeactivatedV1, InvitationAcceptedV1, InvitationAnswer, InvitationCancelledV1,
     InvitationDeclinedV1, InvitationResentV1, InvitationSentV1,
 };
+use shared::message::events::identity::SignInLinkRequestedV1;
 use shared::message::events::sharing::{PublicationsChangedV1, RecordsForwardedV1};
 
 fn date(at: &chrono::DateTime<chrono::Utc>) -> String {
@@ -169,6 +170,23 @@ impl AsksForEmail for RecordsForwardedV1 {
                 "recipient_name": self.recipient.name,
                 "records": self.new_records,
                 "connection_url": links.connection(self.connection_id),
+            }),
+        })
+    }
+}
+
+impl AsksForEmail for SignInLinkRequestedV1 {
+    fn email(&self, _links: &Links) -> Option<EmailRequest> {
+        Some(EmailRequest {
+            kind: "sign_in_link",
+            connection_id: None,
+            recipient: self.user.clone(),
+            sender_org_name: self.org_name.clone(),
+            context: json!({
+                "user_name": self.user.name,
+                "org_name": self.org_name,
+                "sign_in_url": self.sign_in_url,
+                "expires_at": self.expires_at.format("%-d %B %Y %H:%M UTC").to_string(),
             }),
         })
     }

@@ -123,6 +123,7 @@ impl Templates {
             ("connection_updated", default_set!("connection_updated")),
             ("records_forwarded", default_set!("records_forwarded")),
             ("sync_failures", default_set!("sync_failures")),
+            ("sign_in_link", default_set!("sign_in_link")),
         ]);
         Self { defaults }
     }

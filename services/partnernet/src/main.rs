@@ -155,6 +155,10 @@ enum UserCommand {
         name: String,
         #[arg(long)]
         email: String,
+        /// What the user may do on the web pages, comma-separated scope names (default: every
+        /// scope but `admin`).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
     },
 }
 
@@ -315,7 +319,13 @@ async fn main() -> anyhow::Result<()> {
             print_broker_user(&user, &topology);
         }
         Command::User {
-            command: UserCommand::Create { org, name, email },
+            command:
+                UserCommand::Create {
+                    org,
+                    name,
+                    email,
+                    scopes,
+                },
         } => {
             let invalid = |e: shared::validate::Invalid| anyhow::anyhow!("--{e}");
             let name = shared::validate::text("name", &name, 200).map_err(invalid)?;
@@ -326,7 +336,25 @@ async fn main() -> anyhow::Result<()> {
             shared::identity::org_name(&mut conn, org)
                 .await?
                 .with_context(|| format!("no org {org}"))?;
-            let user = invitation::org_users::create(&mut conn, org, &name, &email).await?;
+            let scopes = match scopes {
+                Some(names) => names
+                    .iter()
+                    .map(|n| {
+                        shared::identity::Scope::parse(n.trim()).with_context(|| {
+                            format!(
+                                "--scopes: {n:?} is not one of {}",
+                                shared::identity::Scope::names()
+                            )
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?,
+                None => shared::identity::Scope::ALL
+                    .into_iter()
+                    .filter(|s| *s != shared::identity::Scope::Admin)
+                    .collect(),
+            };
+            let user =
+                invitation::org_users::create(&mut conn, org, &name, &email, &scopes).await?;
             println!("user_id: {}", user.id);
         }
         Command::Serve { service } => {

@@ -46,14 +46,17 @@ pub async fn problems(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::new(problem))
 }
 
-/// JSON answers are left alone: problems already, or `/readyz`'s 503 report.
+/// JSON answers are left alone (problems already, or `/readyz`'s 503 report), and so are the
+/// web pages' HTML error pages, which say what went wrong in words.
 fn is_json(response: &Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.starts_with("application/problem+json") || v.starts_with("application/json")
+            v.starts_with("application/problem+json")
+                || v.starts_with("application/json")
+                || v.starts_with("text/html")
         })
 }
 

@@ -45,7 +45,9 @@ fn inline_schema<T: schemars::JsonSchema>() -> serde_json::Value {
 
 /// Every message type PartnerNet publishes or accepts.
 pub fn all() -> Vec<MessageDoc> {
-    use events::{connection, field_sync, link_ends, links, notification, record, sharing, sync};
+    use events::{
+        connection, field_sync, identity, link_ends, links, notification, record, sharing, sync,
+    };
     vec![
         doc::<connection::InvitationSentV1>("invitation"),
         doc::<connection::InvitationResentV1>("invitation"),
@@ -54,6 +56,7 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<connection::InvitationDeclinedV1>("invitation"),
         doc::<connection::ConnectionDeactivatedV1>("invitation"),
         doc::<connection::ConnectionTemplateChosenV1>("invitation"),
+        doc::<identity::SignInLinkRequestedV1>("invitation"),
         doc::<notification::EmailSentV1>("notification"),
         doc::<notification::EmailFailedV1>("notification"),
         doc::<sharing::PublicationsChangedV1>("sharing"),

@@ -75,9 +75,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}", patch(users::update_user))
         .route("/v1/api-keys", post(users::create_key))
         .route("/v1/api-keys/{id}", delete(users::revoke_key))
-        // Where the links in emails land (HTML, no key needed; not part of the API document).
-        .route("/invitations/accept", get(pages::accept_invitation))
-        .route("/connections/{id}", get(pages::connection))
+        // The web pages, where the links in emails land (HTML; not part of the API document).
+        .merge(pages::router())
         .with_state(state)
 }
 

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use shared::http::{ApiError, Auth, ValidJson, require_scope};
-use shared::identity::{self, Scope, api_keys, users};
+use shared::identity::{self, Principal, Scope, api_keys, users};
 use shared::validate;
 use uuid::Uuid;
 
@@ -27,6 +27,10 @@ pub struct NewUser {
     pub name: String,
     #[schema(format = "email")]
     pub email: String,
+    /// What the user may do on the web pages: scopes the calling key holds itself. Default:
+    /// every scope the key holds but `admin`.
+    #[schema(value_type = Option<Vec<ScopeName>>)]
+    pub scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -51,8 +55,17 @@ pub async fn create_user(
     require_scope(&principal, Scope::Admin)?;
     let name = validate::text("name", &request.name, 200)?;
     let email = validate::email("email", &request.email)?;
+    let scopes = match &request.scopes {
+        Some(names) => grantable_scopes(&principal, names)?,
+        None => principal
+            .scopes
+            .iter()
+            .copied()
+            .filter(|s| *s != Scope::Admin)
+            .collect(),
+    };
     let mut conn = state.pool.get().await?;
-    let user = org_users::create(&mut conn, principal.org_id, &name, &email).await?;
+    let user = org_users::create(&mut conn, principal.org_id, &name, &email, &scopes).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -172,24 +185,7 @@ pub async fn create_key(
             "must name at least one scope",
         ));
     }
-    let mut scopes = Vec::new();
-    for (i, raw) in request.scopes.iter().enumerate() {
-        let scope = Scope::parse(raw).ok_or_else(|| {
-            ApiError::invalid_field(
-                format!("scopes[{i}]"),
-                format!("must be one of {}", Scope::names()),
-            )
-        })?;
-        if !principal.has(scope) {
-            return Err(ApiError::invalid_field(
-                format!("scopes[{i}]"),
-                "your key does not hold this scope, so it cannot grant it",
-            ));
-        }
-        if !scopes.contains(&scope) {
-            scopes.push(scope);
-        }
-    }
+    let scopes = grantable_scopes(&principal, &request.scopes)?;
     let mut conn = state.pool.get().await?;
     let key = identity::create_key(&mut conn, principal.org_id, &name, &scopes)
         .await
@@ -241,4 +237,27 @@ pub async fn revoke_key(
     } else {
         Err(ApiError::not_found("API key"))
     }
+}
+
+/// The scopes `names` names, each one the calling principal holds (it cannot grant more).
+fn grantable_scopes(principal: &Principal, names: &[String]) -> Result<Vec<Scope>, ApiError> {
+    let mut scopes = Vec::new();
+    for (i, raw) in names.iter().enumerate() {
+        let scope = Scope::parse(raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                format!("scopes[{i}]"),
+                format!("must be one of {}", Scope::names()),
+            )
+        })?;
+        if !principal.has(scope) {
+            return Err(ApiError::invalid_field(
+                format!("scopes[{i}]"),
+                "your key does not hold this scope, so it cannot grant it",
+            ));
+        }
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    Ok(scopes)
 }

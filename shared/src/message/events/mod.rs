@@ -6,6 +6,7 @@
 
 pub mod connection;
 pub mod field_sync;
+pub mod identity;
 pub mod link_ends;
 pub mod links;
 pub mod notification;
