@@ -78,3 +78,6 @@ mod slow_clients;
 mod token_secrecy;
 mod topology;
 mod walking_skeleton;
+mod web_browser_harness;
+mod web_browser_smoke;
+mod web_screenshots;
