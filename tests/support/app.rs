@@ -208,6 +208,21 @@ impl TestApp {
             .expect("a user id")
     }
 
+    /// A link from an email (built on `PUBLIC_BASE_URL`) pointed at this app's own address, as
+    /// a browser in a test must open it.
+    pub fn local_link(&self, link: &str) -> String {
+        let public = self
+            .config
+            .invitation
+            .common
+            .public_base_url
+            .trim_end_matches('/');
+        match link.strip_prefix(public) {
+            Some(rest) => format!("{}{rest}", self.base_url),
+            None => panic!("{link} is not a link to {public}"),
+        }
+    }
+
     pub async fn get(&self, path: &str, key: Option<&str>) -> Response {
         let mut request = self.http.get(format!("{}{path}", self.base_url));
         if let Some(key) = key {

@@ -3,6 +3,7 @@
 
 pub mod amqp;
 pub mod app;
+pub mod browser;
 pub mod email;
 pub mod events;
 pub mod linked_orgs;
