@@ -107,6 +107,9 @@ impl Refused {
     }
 }
 
+/// A sign-in token's user, expiry and use, with the user's org and whether they are active.
+type TokenRow = (Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Uuid, bool);
+
 /// Consumes `token` and starts a session for its user, in one transaction.
 pub async fn redeem(
     conn: &mut AsyncPgConnection,
@@ -115,21 +118,20 @@ pub async fn redeem(
     let hash = session::hash(token);
     let outcome = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
-            let found: Option<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Uuid, bool)> =
-                sign_in_tokens::table
-                    .inner_join(users::table.on(users::id.eq(sign_in_tokens::user_id)))
-                    .filter(sign_in_tokens::token_hash.eq(&hash))
-                    .select((
-                        sign_in_tokens::user_id,
-                        sign_in_tokens::expires_at,
-                        sign_in_tokens::used_at,
-                        users::org_id,
-                        users::active,
-                    ))
-                    .for_update()
-                    .first(conn)
-                    .await
-                    .optional()?;
+            let found: Option<TokenRow> = sign_in_tokens::table
+                .inner_join(users::table.on(users::id.eq(sign_in_tokens::user_id)))
+                .filter(sign_in_tokens::token_hash.eq(&hash))
+                .select((
+                    sign_in_tokens::user_id,
+                    sign_in_tokens::expires_at,
+                    sign_in_tokens::used_at,
+                    users::org_id,
+                    users::active,
+                ))
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
             let Some((user_id, expires_at, used_at, org_id, active)) = found else {
                 return Ok(Err(Refused::Unknown));
             };
