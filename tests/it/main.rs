@@ -18,6 +18,7 @@ mod contracts;
 mod database_loss;
 mod database_restart;
 mod dead_letters;
+mod field_sync_batches;
 mod field_sync_deletes;
 mod field_sync_exhausted;
 mod field_sync_exhausted_runtime;

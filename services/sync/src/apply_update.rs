@@ -4,16 +4,24 @@
 //! (equal stamps: the larger origin org id wins), so redeliveries and reordering never move a
 //! copy backwards, and two orgs editing one field end with the same value. The winners go
 //! through the store's one write path, written by the org's Connection User for the
-//! connection (the change feed and onward propagation follow from it), then keep their
-//! incoming stamps and origins. A copy that refuses the values (its validation rules) is a
+//! connection (the change feed and onward propagation follow from it), and keep their
+//! incoming stamps and origins (the same value has the same version in every org). A copy that refuses the values (its validation rules) is a
 //! permanent failure: the ledger says Failed with the reason, `sync.update_failed.v1` reports it
 //! to the connection owner, and the message is dead-lettered with it, not retried. Database
 //! errors are transient and retried (in place: the consumer is ordered by copy); the ledger
 //! says Retrying meanwhile (written on its own) and Resolved once an attempt applies the
 //! update. A transient failure on the last attempt of the retry schedule ends like a permanent
 //! one: Failed with the error, reported, dead-lettered. An update whose copy is gone is Failed
-//! and reported, but not dead-lettered (see [`ApplyUpdates::no_copy`]). A failure is reported
-//! once per update (the ledger's `failure_reported_at`), however often it is redelivered.
+//! and reported, but not dead-lettered (nothing would make a replay apply it: a deleted copy
+//! stays deleted, and a copy exists before its link carries updates; the ledger row keeps what
+//! was sent). A failure is reported once per update (the ledger's `failure_reported_at`), however often it is redelivered.
+//!
+//! The consumer hands over runs of updates (a delivery batch's, in queue order: updates of one
+//! copy one after another, a tombstone or a touch of the copy between them in its place, since
+//! the runtime runs a batch's messages in order, consecutive ones of one type together):
+//! [`crate::apply_batch`] applies a run with set statements, each update as described here. A
+//! run that fails for a passing reason is tried again message by message (the runtime's rule),
+//! so the Retrying row and the last attempt concern single updates.
 //!
 //! Metrics (`partnernet_sync_updates_total`, `partnernet_sync_lag_seconds`) are recorded once
 //! the ledger write they count has committed: after the handler's commit (a hook), or after
@@ -21,38 +29,22 @@
 
 use crate::failure_report;
 use crate::ledger::{self, State};
-use crate::store::write::{Upsert, Writer};
-use crate::store::{FieldStamp, Mode, WriteError};
-use diesel::OptionalExtension;
-use diesel::sql_types;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde_json::{Map, Value};
-use shared::consumer::{Context, Handler};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use shared::consumer::{Context, RefusingBatchHandler};
 use shared::db::DbPool;
 use shared::error::HandlerError;
 use shared::hlc::{Clock, Hlc};
 use shared::message::Envelope;
-use shared::message::events::field_sync::{FieldsUpdatedV1, SyncedField};
-use shared::message::events::sync::ChangedBy;
+use shared::message::events::field_sync::FieldsUpdatedV1;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct ApplyUpdates {
     pub clock: Arc<Clock>,
-    /// For the ledger's Failed row, written outside the handler's transaction (which a
-    /// permanent failure rolls back before the message is dead-lettered). `None` only in the
+    /// For the ledger's Retrying row and the last attempt's Failed row, written outside the
+    /// handler's transaction (which a failure rolls back). `None` only in the
     /// consumer specs built for documentation, which never run.
     pub pool: Option<DbPool>,
-}
-
-#[derive(diesel::QueryableByName)]
-struct Copy {
-    #[diesel(sql_type = sql_types::Jsonb)]
-    fields: Value,
-    #[diesel(sql_type = sql_types::Jsonb)]
-    stamps: Value,
-    #[diesel(sql_type = sql_types::Bool)]
-    deleted: bool,
 }
 
 /// Whether `incoming` beats what the copy holds for a field: later stamp, or the same stamp
@@ -61,15 +53,19 @@ pub fn newer(incoming: (Hlc, uuid::Uuid), held: Option<(Hlc, uuid::Uuid)>) -> bo
     held.is_none_or(|held| incoming > held)
 }
 
-impl Handler<FieldsUpdatedV1> for ApplyUpdates {
-    async fn handle(
+impl RefusingBatchHandler<FieldsUpdatedV1> for ApplyUpdates {
+    async fn handle_batch(
         &self,
         ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
-        message: &Envelope<FieldsUpdatedV1>,
-    ) -> Result<(), HandlerError> {
-        let applied = self.apply(ctx, conn, message).await;
-        let (Err(HandlerError::Transient(err)), Some(pool)) = (&applied, &self.pool) else {
+        messages: &[&Envelope<FieldsUpdatedV1>],
+    ) -> Result<Vec<Result<(), String>>, HandlerError> {
+        let applied = self.apply_batch(ctx, conn, messages).await;
+        // A run of several that fails is tried again message by message: only then is the
+        // failure one update's.
+        let ([message], Err(HandlerError::Transient(err)), Some(pool)) =
+            (messages, &applied, &self.pool)
+        else {
             return applied;
         };
         let error = format!("{err:#}");
@@ -91,7 +87,11 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
 
 /// Counts the attempt's outcome once the handler's transaction commits, and for an applied
 /// update the lag from its creation (its envelope's `occurred_at`) to that commit.
-fn count_after_commit(ctx: &Context<'_>, state: State, created: chrono::DateTime<chrono::Utc>) {
+pub(crate) fn count_after_commit(
+    ctx: &Context<'_>,
+    state: State,
+    created: chrono::DateTime<chrono::Utc>,
+) {
     ctx.after_commit(move || {
         shared::metrics::sync::update(state.outcome());
         if matches!(state, State::Applied | State::Resolved) {
@@ -102,155 +102,11 @@ fn count_after_commit(ctx: &Context<'_>, state: State, created: chrono::DateTime
 }
 
 impl ApplyUpdates {
-    async fn apply(
-        &self,
-        ctx: &Context<'_>,
-        conn: &mut AsyncPgConnection,
-        message: &Envelope<FieldsUpdatedV1>,
-    ) -> Result<(), HandlerError> {
-        let update = &message.payload;
-        let org = message.org_id;
-        let copy: Option<Copy> = diesel::sql_query(
-            "SELECT fields, stamps, deleted FROM sync.records \
-             WHERE org_id = $1 AND object = $2 AND record_id = $3 FOR UPDATE",
-        )
-        .bind::<sql_types::Uuid, _>(org.as_uuid())
-        .bind::<sql_types::Text, _>(&update.object)
-        .bind::<sql_types::Text, _>(&update.record_id)
-        .get_result(conn)
-        .await
-        .optional()?;
-        let Some(copy) = copy.filter(|c| !c.deleted) else {
-            return self.no_copy(ctx, conn, message).await;
-        };
-        let empty = Map::new();
-        let held_stamps = copy.stamps.as_object().unwrap_or(&empty);
-        let held_values = copy.fields.as_object().unwrap_or(&empty);
-        let winners: Vec<(&String, &SyncedField, Hlc)> = update
-            .fields
-            .iter()
-            .filter_map(|(name, field)| {
-                let stamp = field.hlc()?;
-                let held = held_stamps
-                    .get(name)
-                    .and_then(|s| serde_json::from_value::<FieldStamp>(s.clone()).ok())
-                    .map(|s| (s.stamp, s.origin));
-                newer((stamp, field.origin.as_uuid()), held).then_some((name, field, stamp))
-            })
-            .collect();
-        if winners.is_empty() {
-            // Counted as what this attempt did, whatever the row says (an Applied row stays so).
-            ledger::finish(conn, org, update, State::Superseded, None, None).await?;
-            count_after_commit(ctx, State::Superseded, message.occurred_at);
-            return Ok(());
-        }
-        let values: Map<String, Value> = winners
-            .iter()
-            .map(|(name, field, _)| ((*name).clone(), field.value.clone()))
-            .collect();
-        let overwritten: Map<String, Value> = winners
-            .iter()
-            .map(|(name, _, _)| {
-                let old = held_values.get(*name).cloned().unwrap_or(Value::Null);
-                ((*name).clone(), old)
-            })
-            .collect();
-        let head = message.head();
-        let writer = Writer {
-            clock: &self.clock,
-            org,
-            changed_by: ChangedBy::ConnectionUser {
-                connection_id: update.connection_id,
-                partner_org_id: Some(update.sender_org_id),
-            },
-            cause: Some(&head),
-        };
-        let written = writer
-            .upsert(
-                conn,
-                &Upsert {
-                    object: &update.object,
-                    record_id: &update.record_id,
-                    fields: &values,
-                    private: None,
-                    mode: Mode::UpdateOnly,
-                },
-            )
-            .await;
-        match written {
-            Ok(_) => {}
-            Err(WriteError::Database(e)) => return Err(e.into()),
-            Err(refused) => {
-                let error = refused.to_string();
-                return Err(self.failed(message, error.clone(), error).await);
-            }
-        }
-        // The winners keep the stamps and origins they came with (the write path stamped them
-        // anew): the same value has the same version in every org.
-        let stamps: Map<String, Value> = winners
-            .iter()
-            .filter_map(|(name, field, stamp)| {
-                let kept = FieldStamp {
-                    stamp: *stamp,
-                    origin: field.origin.as_uuid(),
-                };
-                Some(((*name).clone(), serde_json::to_value(kept).ok()?))
-            })
-            .collect();
-        diesel::sql_query(
-            "UPDATE sync.records SET stamps = stamps || $4 \
-             WHERE org_id = $1 AND object = $2 AND record_id = $3",
-        )
-        .bind::<sql_types::Uuid, _>(org.as_uuid())
-        .bind::<sql_types::Text, _>(&update.object)
-        .bind::<sql_types::Text, _>(&update.record_id)
-        .bind::<sql_types::Jsonb, _>(Value::Object(stamps))
-        .execute(conn)
-        .await?;
-        let overwritten = Value::Object(overwritten);
-        let state =
-            ledger::finish(conn, org, update, State::Applied, None, Some(&overwritten)).await?;
-        count_after_commit(ctx, state, message.occurred_at);
-        Ok(())
-    }
-
-    /// The update's copy does not exist, or is deleted: Failed and reported, in the handler's
-    /// transaction, and the message is acked, not dead-lettered. Nothing would make a replay
-    /// apply it (a deleted copy stays deleted, and a copy exists before its link carries
-    /// updates), so a dead letter would only be noise for operators; the ledger row keeps
-    /// what was sent.
-    async fn no_copy(
-        &self,
-        ctx: &Context<'_>,
-        conn: &mut AsyncPgConnection,
-        message: &Envelope<FieldsUpdatedV1>,
-    ) -> Result<(), HandlerError> {
-        let update = &message.payload;
-        let error = format!(
-            "record_id: no copy {:?} of {}",
-            update.record_id, update.object
-        );
-        tracing::warn!(update_id = %update.update_id, %error, "a partner's update has no copy");
-        let state = ledger::finish(
-            conn,
-            message.org_id,
-            update,
-            State::Failed,
-            Some(&error),
-            None,
-        )
-        .await?;
-        if let Some(attempts) = ledger::mark_reported(conn, update.update_id).await? {
-            failure_report::report(conn, message, &error, attempts).await?;
-        }
-        count_after_commit(ctx, state, message.occurred_at);
-        Ok(())
-    }
-
-    /// A failure for good (a permanent one, or a transient one on the last attempt): the ledger
-    /// says Failed with `error` and the failure is reported, unless it already was (committed
-    /// together, on their own connection: the handler's transaction is rolled back), and the
-    /// runtime dead-letters the message with `reason`, without retrying. If the ledger cannot
+    /// A failure for good on the last attempt (a copy's refusal is handled in the run, see
+    /// [`crate::apply_batch`]): the ledger says Failed with `error` and the failure is reported,
+    /// unless it already was (committed together, on their own connection: the handler's
+    /// transaction is rolled back), and the runtime dead-letters the message with `reason`,
+    /// without retrying. If the ledger cannot
     /// be written now, the failure is transient: the runtime retries the attempt if PostgreSQL
     /// is down, else (on the last attempt) dead-letters it with the ledger left Retrying.
     async fn failed(

@@ -87,6 +87,7 @@ impl IngestBatchHandler<RecordUpsertV1> for Ingest {
                             private: record.private,
                             mode: Mode::Upsert,
                         },
+                        synced: None,
                     });
                     slots.push(i);
                     results.push(Ok(()));

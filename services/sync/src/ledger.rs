@@ -37,7 +37,7 @@ impl State {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         [
             Self::Queued,
             Self::Retrying,
@@ -63,7 +63,7 @@ impl State {
     }
 }
 
-fn fields_json(update: &FieldsUpdatedV1) -> diesel::QueryResult<Value> {
+pub(crate) fn fields_json(update: &FieldsUpdatedV1) -> diesel::QueryResult<Value> {
     serde_json::to_value(&update.fields)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
@@ -72,6 +72,17 @@ const INSERT: &str = "INSERT INTO sync.ledger (update_id, connection_id, link_id
        sender_object, sender_record_id, receiver_org_id, receiver_object, receiver_record_id, \
        fields, state, attempts, error, overwritten, finished_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+
+/// How an outcome meets the row already there (see [`finish`]).
+pub(crate) const ON_CONFLICT: &str = "ON CONFLICT (update_id) DO UPDATE SET \
+       state = CASE WHEN sync.ledger.state IN ('Applied', 'Resolved') \
+                         AND excluded.state = 'Superseded' THEN sync.ledger.state \
+                    WHEN sync.ledger.state IN ('Retrying', 'Failed') \
+                         AND excluded.state = 'Applied' \
+                         THEN 'Resolved' ELSE excluded.state END, \
+       attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
+       overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \
+       finished_at = excluded.finished_at";
 
 /// Records an update as Queued (the sender's side, in the transaction that emits it).
 pub async fn queue(
@@ -115,35 +126,24 @@ async fn write(
 ) -> diesel::QueryResult<State> {
     let finished_at = !matches!(state, State::Queued | State::Retrying);
     let finished_at = finished_at.then(Utc::now);
-    let row = diesel::sql_query(format!(
-        "{INSERT} ON CONFLICT (update_id) DO UPDATE SET \
-           state = CASE WHEN sync.ledger.state IN ('Applied', 'Resolved') \
-                             AND excluded.state = 'Superseded' THEN sync.ledger.state \
-                        WHEN sync.ledger.state IN ('Retrying', 'Failed') \
-                             AND excluded.state = 'Applied' \
-                             THEN 'Resolved' ELSE excluded.state END, \
-           attempts = sync.ledger.attempts + excluded.attempts, error = excluded.error, \
-           overwritten = COALESCE(excluded.overwritten, sync.ledger.overwritten), \
-           finished_at = excluded.finished_at \
-         RETURNING state"
-    ))
-    .bind::<sql_types::Uuid, _>(update.update_id)
-    .bind::<sql_types::Uuid, _>(update.connection_id.0)
-    .bind::<sql_types::Uuid, _>(update.link_id)
-    .bind::<sql_types::Uuid, _>(update.sender_org_id.as_uuid())
-    .bind::<sql_types::Text, _>(&update.sender_object)
-    .bind::<sql_types::Text, _>(&update.sender_record_id)
-    .bind::<sql_types::Uuid, _>(receiver.as_uuid())
-    .bind::<sql_types::Text, _>(&update.object)
-    .bind::<sql_types::Text, _>(&update.record_id)
-    .bind::<sql_types::Jsonb, _>(fields_json(update)?)
-    .bind::<sql_types::Text, _>(state.as_str())
-    .bind::<sql_types::Integer, _>(attempts)
-    .bind::<sql_types::Nullable<sql_types::Text>, _>(error)
-    .bind::<sql_types::Nullable<sql_types::Jsonb>, _>(overwritten)
-    .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(finished_at)
-    .get_result::<StateRow>(conn)
-    .await?;
+    let row = diesel::sql_query(format!("{INSERT} {ON_CONFLICT} RETURNING state"))
+        .bind::<sql_types::Uuid, _>(update.update_id)
+        .bind::<sql_types::Uuid, _>(update.connection_id.0)
+        .bind::<sql_types::Uuid, _>(update.link_id)
+        .bind::<sql_types::Uuid, _>(update.sender_org_id.as_uuid())
+        .bind::<sql_types::Text, _>(&update.sender_object)
+        .bind::<sql_types::Text, _>(&update.sender_record_id)
+        .bind::<sql_types::Uuid, _>(receiver.as_uuid())
+        .bind::<sql_types::Text, _>(&update.object)
+        .bind::<sql_types::Text, _>(&update.record_id)
+        .bind::<sql_types::Jsonb, _>(fields_json(update)?)
+        .bind::<sql_types::Text, _>(state.as_str())
+        .bind::<sql_types::Integer, _>(attempts)
+        .bind::<sql_types::Nullable<sql_types::Text>, _>(error)
+        .bind::<sql_types::Nullable<sql_types::Jsonb>, _>(overwritten)
+        .bind::<sql_types::Nullable<sql_types::Timestamptz>, _>(finished_at)
+        .get_result::<StateRow>(conn)
+        .await?;
     Ok(State::parse(&row.state).unwrap_or(state))
 }
 

@@ -6,6 +6,7 @@
 //! `ObjectSchemaChangedV1`), the read model of subscriptions (from `SubscriptionChangedV1`),
 //! and the org broker users.
 
+pub mod apply_batch;
 pub mod apply_delete;
 pub mod apply_touch;
 pub mod apply_update;
@@ -15,6 +16,7 @@ pub mod failure_report;
 pub mod feed;
 pub mod ingest;
 pub mod ledger;
+pub mod ledger_batch;
 pub mod mappings;
 pub mod propagate;
 pub mod record_events;
@@ -26,7 +28,7 @@ pub mod store;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
-use shared::consumer::{ConsumerSpec, Handlers};
+use shared::consumer::{ConsumerSpec, Handlers, Order};
 use shared::hlc::Clock;
 use shared::message::events::field_sync::{FieldsUpdatedV1, RecordDeletedV1, RecordTouchedV1};
 use shared::message::events::links::CopyRequestedV1;
@@ -141,7 +143,7 @@ fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<Co
             // Field sync, receiving: in order per copy (updates, tombstones and touches of one
             // copy share the order); the stamps make any order safe anyway.
             handlers: Handlers::new()
-                .on_ordered::<FieldsUpdatedV1, _>(apply)
+                .on_refusing_batch::<FieldsUpdatedV1, _>(apply, Order::ByKey)
                 .on_ordered::<RecordDeletedV1, _>(deletes)
                 .on_ordered::<RecordTouchedV1, _>(touches),
         },

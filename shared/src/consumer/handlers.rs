@@ -111,6 +111,19 @@ pub trait BatchHandler<M: Message>: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
+/// Like [`BatchHandler`], but returns one result per message, in order: `Err(reason)` refuses
+/// that message alone (see [`IngestBatchHandler`]: the handler must have changed nothing the
+/// message's inbox row would guard; the runtime dead-letters it with the reason and commits the
+/// others). An `Err` of the whole call fails the run; the runtime then tries each message alone.
+pub trait RefusingBatchHandler<M: Message>: Send + Sync + 'static {
+    fn handle_batch(
+        &self,
+        ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        messages: &[&Envelope<M>],
+    ) -> impl Future<Output = Result<Vec<Result<(), String>>, HandlerError>> + Send;
+}
+
 /// Whether a consumer handles a message type in order of [`Message::order_key`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -185,6 +198,38 @@ impl<M: Message, H: BatchHandler<M>> Runner for Typed<M, Many<H>> {
             Ok(Refused::new())
         })
     }
+}
+
+struct Refusing<H>(Arc<H>);
+
+impl<M: Message, H: RefusingBatchHandler<M>> Runner for Typed<M, Refusing<H>> {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+        conn: &'a mut AsyncPgConnection,
+        messages: &'a [&'a AnyMessage],
+    ) -> BoxFuture<'a, Result<Refused, HandlerError>> {
+        Box::pin(async move {
+            let typed = typed::<M>(messages)?;
+            let results = self.inner.0.handle_batch(ctx, conn, &typed).await?;
+            refused_of(results, typed.len())
+        })
+    }
+}
+
+/// The refused messages of a run's results (one per message, in order).
+fn refused_of(results: Vec<Result<(), String>>, count: usize) -> Result<Refused, HandlerError> {
+    if results.len() != count {
+        return Err(HandlerError::permanent(format!(
+            "handler bug: {} results for {count} messages",
+            results.len()
+        )));
+    }
+    Ok(results
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, result)| result.err().map(|reason| (i, reason)))
+        .collect())
 }
 
 fn one<M: Message, H: Handler<M>>(handler: H) -> Typed<M, One<H>> {
@@ -304,18 +349,7 @@ impl<M: Message, H: IngestBatchHandler<M>> Runner for Typed<M, IngestBatch<H>> {
                 })
                 .collect::<Result<Vec<_>, HandlerError>>()?;
             let results = self.inner.0.handle_batch(ctx, conn, &typed).await?;
-            if results.len() != typed.len() {
-                return Err(HandlerError::permanent(format!(
-                    "handler bug: {} results for {} messages",
-                    results.len(),
-                    typed.len()
-                )));
-            }
-            Ok(results
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, result)| result.err().map(|reason| (i, reason)))
-                .collect())
+            refused_of(results, typed.len())
         })
     }
 }
@@ -349,6 +383,20 @@ impl Handlers {
     pub fn on_batch<M: Message, H: BatchHandler<M>>(self, handler: H, order: Order) -> Self {
         let runner = Typed::<M, _> {
             inner: Many(Arc::new(handler)),
+            _m: Default::default(),
+        };
+        self.register::<M>(Arc::new(runner), order)
+    }
+
+    /// Registers a handler that takes runs of `M` at once and may refuse messages of a run one
+    /// by one.
+    pub fn on_refusing_batch<M: Message, H: RefusingBatchHandler<M>>(
+        self,
+        handler: H,
+        order: Order,
+    ) -> Self {
+        let runner = Typed::<M, _> {
+            inner: Refusing(Arc::new(handler)),
             _m: Default::default(),
         };
         self.register::<M>(Arc::new(runner), order)

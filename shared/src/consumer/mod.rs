@@ -8,8 +8,9 @@
 //!   share an ordering key run one after another in queue order, other keys beside them;
 //! - a batch is one transaction (inbox rows for all, the effects, commit) and its acks follow the
 //!   commit; when one message fails, each message of the batch is tried alone, so only the
-//!   failing one is retried or dead-lettered; an [`IngestBatchHandler`] may refuse single
-//!   messages instead (having changed nothing for them): those are dead-lettered, the rest commit;
+//!   failing one is retried or dead-lettered; an [`IngestBatchHandler`] or a
+//!   [`RefusingBatchHandler`] may refuse single messages instead (having changed nothing for
+//!   them): those are dead-lettered, the rest commit;
 //! - a handler's [`Context`] says which attempt it is and whether it is the last one (a
 //!   transient failure then dead-letters the message), and runs hooks after the commit only;
 //! - a handler that panics is a permanent failure of its message; one that outlives
@@ -31,7 +32,7 @@ mod settle;
 
 pub use handlers::{
     BatchHandler, Context, FromOrg, Handler, Handlers, IngestBatchHandler, IngestHandler, Order,
-    Source,
+    RefusingBatchHandler, Source,
 };
 pub use runner::{ConsumerContext, component_name, run};
 pub use settings::ConsumerSettings;

@@ -6,10 +6,16 @@
 //! the others. Writes of one record apply in the run's order, in memory, each with a version and
 //! a change of its own (so the change feed carries every change once, and the stored record is
 //! the last one's result).
+//!
+//! A write may be a partner's update ([`Synced`], field sync): it takes only the fields whose
+//! incoming stamp beats the record's (as the record stands after the run's earlier writes), the
+//! fields it takes keep their incoming stamps and origins, and it is written by the Connection
+//! User it names.
 
 use super::read::RecordRow;
 use super::write::Upsert;
 use super::{FieldStamp, Mode, Outcome, WriteError};
+use crate::apply_update::newer;
 use crate::schema::{record_lookups, records};
 use crate::schemas;
 use chrono::{DateTime, Utc};
@@ -26,10 +32,32 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One upsert of a run: whose record, and which message caused it (if any).
+#[derive(Clone, Copy)]
 pub struct Write<'a> {
     pub org: OrgId,
     pub cause: Option<&'a EnvelopeHead>,
     pub input: Upsert<'a>,
+    /// A partner's update: see the module's doc. `None` for the org's own writes.
+    pub synced: Option<Synced<'a>>,
+}
+
+/// A partner's update to a copy (its `input` is an update of all the fields it carries).
+#[derive(Clone, Copy)]
+pub struct Synced<'a> {
+    /// The stamp and origin each field of the input came with.
+    pub stamps: &'a BTreeMap<String, FieldStamp>,
+    /// Who writes it (the Connection User for the connection it came over), instead of the
+    /// run's author.
+    pub changed_by: &'a ChangedBy,
+}
+
+/// A write's result, with what a [`Synced`] write took.
+pub struct Written {
+    pub outcome: Outcome,
+    /// The fields a synced write took (its stamps beat the record's), with the values they
+    /// replaced (`null`: none). Empty for the org's own writes, and for a synced write with
+    /// nothing newer than the record (which then changes nothing).
+    pub overwritten: Map<String, Value>,
 }
 
 /// Who writes the whole run.
@@ -45,6 +73,8 @@ struct State {
     version: i64,
     private: bool,
     deleted: bool,
+    modified_by: Value,
+    modified_at: DateTime<Utc>,
 }
 
 impl From<RecordRow> for State {
@@ -59,6 +89,8 @@ impl From<RecordRow> for State {
             version: row.version,
             private: row.private,
             deleted: row.deleted,
+            modified_by: row.last_modified_by,
+            modified_at: row.last_modified_at,
         }
     }
 }
@@ -80,6 +112,24 @@ pub async fn upsert_many(
     author: &Author<'_>,
     writes: &[Write<'_>],
 ) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
+    let written = write_many(conn, author, writes).await?;
+    Ok(written
+        .into_iter()
+        .map(|result| result.map(|w| w.outcome))
+        .collect())
+}
+
+fn to_json(changed_by: &ChangedBy) -> QueryResult<Value> {
+    serde_json::to_value(changed_by)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
+/// [`upsert_many`], telling also what each [`Synced`] write took.
+pub async fn write_many(
+    conn: &mut AsyncPgConnection,
+    author: &Author<'_>,
+    writes: &[Write<'_>],
+) -> QueryResult<Vec<Result<Written, WriteError>>> {
     let schemas = read_schemas(conn, writes).await?;
     let mut states = lock(conn, writes, &schemas).await?;
     let mut results = Vec::with_capacity(writes.len());
@@ -87,6 +137,8 @@ pub async fn upsert_many(
     let mut dirty: Vec<Key<'_>> = Vec::new();
     let mut lookups = Vec::new();
     let mut changes = Vec::new();
+    let authored = to_json(author.changed_by)?;
+    let now = Utc::now();
     for write in writes {
         let input = &write.input;
         let Some(schema) = schemas
@@ -98,17 +150,75 @@ pub async fn upsert_many(
         };
         let key = (write.org, input.object, input.record_id);
         let was_live = states.get(&key).is_some_and(|s| !s.deleted);
-        let (state, changed) = match apply(author, write, schema, states.get(&key)) {
+        // A synced write goes on with the fields it takes only.
+        let taken = match &write.synced {
+            None => None,
+            Some(synced) => match states.get(&key).filter(|s| !s.deleted) {
+                None => {
+                    results.push(Err(WriteError::NotFound(input.record_id.to_string())));
+                    continue;
+                }
+                Some(state) => {
+                    let taken = take_newer(synced, input.fields, state);
+                    if taken.values.is_empty() {
+                        results.push(Ok(Written {
+                            outcome: Outcome::Unchanged {
+                                version: state.version,
+                            },
+                            overwritten: Map::new(),
+                        }));
+                        continue;
+                    }
+                    Some(taken)
+                }
+            },
+        };
+        let effective = match &taken {
+            Some(taken) => Write {
+                input: Upsert {
+                    fields: &taken.values,
+                    ..write.input
+                },
+                ..*write
+            },
+            None => *write,
+        };
+        let changed_by = write.synced.map_or(author.changed_by, |s| s.changed_by);
+        let modified_by = match write.synced {
+            Some(synced) => to_json(synced.changed_by)?,
+            None => authored.clone(),
+        };
+        let overwritten = taken
+            .as_ref()
+            .map(|t| t.overwritten.clone())
+            .unwrap_or_default();
+        let applied = apply(author.clock, &effective, schema, states.get(&key));
+        let (mut state, changed) = match applied {
             Err(refused) => {
                 results.push(Err(refused));
                 continue;
             }
             Ok(Applied::Unchanged { version }) => {
-                results.push(Ok(Outcome::Unchanged { version }));
+                // The values are the record's already; a synced write's stamps still move on.
+                if let (Some(taken), Some(state)) = (&taken, states.get_mut(&key))
+                    && keep_stamps(&mut state.stamps, &taken.stamps)
+                    && !dirty.contains(&key)
+                {
+                    dirty.push(key);
+                }
+                results.push(Ok(Written {
+                    outcome: Outcome::Unchanged { version },
+                    overwritten,
+                }));
                 continue;
             }
             Ok(Applied::Changed { state, changed }) => (state, changed),
         };
+        if let Some(taken) = &taken {
+            keep_stamps(&mut state.stamps, &taken.stamps);
+        }
+        state.modified_by = modified_by;
+        state.modified_at = now;
         for (name, value) in &changed {
             if let Some(FieldType::Lookup { object: parent }) =
                 schema.field(name).map(|f| &f.field_type)
@@ -122,21 +232,74 @@ pub async fn upsert_many(
             }
         }
         let version = state.version;
-        changes.push(change(author, write, version, changed));
+        changes.push(change(changed_by, write, version, changed));
         if !dirty.contains(&key) {
             dirty.push(key);
         }
         states.insert(key, state);
-        results.push(Ok(if was_live {
-            Outcome::Updated { version }
-        } else {
-            Outcome::Created { version }
+        results.push(Ok(Written {
+            outcome: if was_live {
+                Outcome::Updated { version }
+            } else {
+                Outcome::Created { version }
+            },
+            overwritten,
         }));
     }
-    store(conn, author, &dirty, &states).await?;
+    store(conn, &dirty, &states).await?;
     keep_lookups(conn, &lookups).await?;
     shared::outbox::enqueue_many(conn, crate::NAME, &changes).await?;
     Ok(results)
+}
+
+/// What a synced write takes of its input: the fields newer than the record's, with their
+/// incoming stamps (as stored) and the values they replace.
+struct Taken {
+    values: Map<String, Value>,
+    stamps: Map<String, Value>,
+    overwritten: Map<String, Value>,
+}
+
+fn take_newer(synced: &Synced<'_>, fields: &Map<String, Value>, state: &State) -> Taken {
+    let mut taken = Taken {
+        values: Map::new(),
+        stamps: Map::new(),
+        overwritten: Map::new(),
+    };
+    for (name, value) in fields {
+        let Some(incoming) = synced.stamps.get(name) else {
+            continue;
+        };
+        let held = state
+            .stamps
+            .get(name)
+            .and_then(|s| serde_json::from_value::<FieldStamp>(s.clone()).ok())
+            .map(|s| (s.stamp, s.origin));
+        if !newer((incoming.stamp, incoming.origin), held) {
+            continue;
+        }
+        let Ok(stamp) = serde_json::to_value(incoming) else {
+            continue;
+        };
+        taken.values.insert(name.clone(), value.clone());
+        taken.stamps.insert(name.clone(), stamp);
+        let old = state.fields.get(name).cloned().unwrap_or(Value::Null);
+        taken.overwritten.insert(name.clone(), old);
+    }
+    taken
+}
+
+/// Sets the incoming stamps (the same value has the same version in every org); whether any
+/// stamp changed.
+fn keep_stamps(stamps: &mut Map<String, Value>, kept: &Map<String, Value>) -> bool {
+    let mut moved = false;
+    for (name, stamp) in kept {
+        if stamps.get(name) != Some(stamp) {
+            stamps.insert(name.clone(), stamp.clone());
+            moved = true;
+        }
+    }
+    moved
 }
 
 /// A write applied in memory.
@@ -153,7 +316,7 @@ enum Applied {
 /// Validates `write` against the schema and the record's current state (a tombstone counts as
 /// no record, but its version goes on) and computes the next state.
 fn apply(
-    author: &Author<'_>,
+    clock: &Clock,
     write: &Write<'_>,
     schema: &ObjectDef,
     current: Option<&State>,
@@ -196,7 +359,7 @@ fn apply(
         }
     }
     let old_stamps = live.map_or(&empty, |s| &s.stamps);
-    let stamps = stamp(author.clock, write.org, old_stamps, &changed);
+    let stamps = stamp(clock, write.org, old_stamps, &changed);
     Ok(Applied::Changed {
         state: State {
             fields,
@@ -204,6 +367,9 @@ fn apply(
             version: current.map_or(0, |s| s.version) + 1,
             private,
             deleted: false,
+            // Set by the caller, who knows the writer.
+            modified_by: Value::Null,
+            modified_at: Utc::now(),
         },
         changed,
     })
@@ -235,7 +401,7 @@ fn stamp(
 
 /// The change, for the org's change feed.
 fn change(
-    author: &Author<'_>,
+    changed_by: &ChangedBy,
     write: &Write<'_>,
     version: i64,
     fields: Map<String, Value>,
@@ -247,7 +413,7 @@ fn change(
         deleted: false,
         fields,
         touched: false,
-        changed_by: author.changed_by.clone(),
+        changed_by: changed_by.clone(),
         changed_at: Utc::now(),
     };
     match write.cause {
@@ -310,20 +476,13 @@ async fn lock<'a>(
 /// One statement for every record the run changed: its last state.
 async fn store(
     conn: &mut AsyncPgConnection,
-    author: &Author<'_>,
     dirty: &[Key<'_>],
     states: &HashMap<Key<'_>, State>,
 ) -> QueryResult<()> {
     if dirty.is_empty() {
         return Ok(());
     }
-    let changed_by = serde_json::to_value(author.changed_by)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let mut rows = StoreMany {
-        changed_by,
-        at: Utc::now(),
-        ..StoreMany::default()
-    };
+    let mut rows = StoreMany::default();
     for key in dirty {
         let Some(state) = states.get(key) else {
             continue;
@@ -343,6 +502,8 @@ async fn store(
         rows.versions.push(state.version);
         rows.privates.push(state.private);
         rows.deleted.push(state.deleted);
+        rows.modified_by.push(state.modified_by.clone());
+        rows.modified_at.push(state.modified_at);
     }
     rows.execute(conn).await?;
     Ok(())
@@ -394,8 +555,8 @@ struct StoreMany {
     versions: Vec<i64>,
     privates: Vec<bool>,
     deleted: Vec<bool>,
-    changed_by: Value,
-    at: DateTime<Utc>,
+    modified_by: Vec<Value>,
+    modified_at: Vec<DateTime<Utc>>,
 }
 
 impl diesel::query_builder::QueryId for StoreMany {
@@ -411,12 +572,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMany {
         use diesel::sql_types::{Array, Bool, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid};
         out.push_sql(
             "INSERT INTO sync.records (org_id, object, record_id, owner, fields, stamps, version, \
-             private, deleted, last_modified_by, last_modified_at) SELECT r.*, ",
+             private, deleted, last_modified_by, last_modified_at) SELECT r.* FROM unnest(",
         );
-        out.push_bind_param::<Jsonb, _>(&self.changed_by)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamptz, _>(&self.at)?;
-        out.push_sql(" FROM unnest(");
         out.push_bind_param::<Array<Uuid>, _>(&self.orgs)?;
         out.push_sql("::uuid[], ");
         out.push_bind_param::<Array<Text>, _>(&self.objects)?;
@@ -434,8 +591,12 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for StoreMany {
         out.push_bind_param::<Array<Bool>, _>(&self.privates)?;
         out.push_sql("::bool[], ");
         out.push_bind_param::<Array<Bool>, _>(&self.deleted)?;
+        out.push_sql("::bool[], ");
+        out.push_bind_param::<Array<Jsonb>, _>(&self.modified_by)?;
+        out.push_sql("::jsonb[], ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.modified_at)?;
         out.push_sql(
-            "::bool[]) AS r ON CONFLICT (org_id, object, record_id) DO UPDATE SET \
+            "::timestamptz[]) AS r ON CONFLICT (org_id, object, record_id) DO UPDATE SET \
              owner = excluded.owner, fields = excluded.fields, stamps = excluded.stamps, \
              version = excluded.version, private = excluded.private, deleted = excluded.deleted, \
              last_modified_by = excluded.last_modified_by, \

@@ -103,6 +103,7 @@ pub async fn write_batch(
                 private: record.private,
                 mode: Mode::Upsert,
             },
+            synced: None,
         });
         lines.push(*number);
     }

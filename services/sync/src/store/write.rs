@@ -54,6 +54,7 @@ impl Writer<'_> {
             org: self.org,
             cause: self.cause,
             input: *input,
+            synced: None,
         };
         let author = Author {
             clock: self.clock,
