@@ -20,6 +20,7 @@ mod database_restart;
 mod dead_letters;
 mod field_sync_deletes;
 mod field_sync_exhausted;
+mod field_sync_exhausted_events;
 mod field_sync_exhausted_runtime;
 mod field_sync_failures;
 mod field_sync_faults;

@@ -19,13 +19,14 @@
 //! the ledger write they count has committed: after the handler's commit (a hook), or after
 //! the commit of the ledger write made on its own connection.
 
+use crate::failed::{self, Failure};
 use crate::failure_report;
 use crate::ledger::{self, State};
 use crate::store::write::{Upsert, Writer};
 use crate::store::{FieldStamp, Mode, WriteError};
 use diesel::OptionalExtension;
 use diesel::sql_types;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::consumer::{Context, Handler};
 use shared::db::DbPool;
@@ -76,10 +77,7 @@ impl Handler<FieldsUpdatedV1> for ApplyUpdates {
         if ctx.last_attempt {
             // The retry schedule is spent: Failed and reported now, and a permanent error so
             // that the runtime dead-letters it (it would anyway, this attempt being the last).
-            let reason = format!(
-                "gave up after {} attempts; last error: {error}",
-                ctx.attempt
-            );
+            let reason = failed::gave_up(ctx, &error);
             return Err(self.failed(message, error, reason).await);
         }
         if ledger::retrying(pool, message.org_id, &message.payload, &error).await {
@@ -241,55 +239,28 @@ impl ApplyUpdates {
         )
         .await?;
         if let Some(attempts) = ledger::mark_reported(conn, update.update_id).await? {
-            failure_report::report(conn, message, &error, attempts).await?;
+            let head = message.head();
+            failure_report::report(conn, message.org_id, update, &head, &error, attempts).await?;
         }
         count_after_commit(ctx, state, message.occurred_at);
         Ok(())
     }
 
-    /// A failure for good (a permanent one, or a transient one on the last attempt): the ledger
-    /// says Failed with `error` and the failure is reported, unless it already was (committed
-    /// together, on their own connection: the handler's transaction is rolled back), and the
-    /// runtime dead-letters the message with `reason`, without retrying. If the ledger cannot
-    /// be written now, the failure is transient: the runtime retries the attempt if PostgreSQL
-    /// is down, else (on the last attempt) dead-letters it with the ledger left Retrying.
+    /// A failure for good (a permanent one, or a transient one on the last attempt): Failed,
+    /// reported once, dead-lettered with `reason` (see [`crate::failed`]).
     async fn failed(
         &self,
         message: &Envelope<FieldsUpdatedV1>,
         error: String,
         reason: String,
     ) -> HandlerError {
-        let update = &message.payload;
-        tracing::warn!(update_id = %update.update_id, %error, "a partner's update failed for good");
-        if let Some(pool) = &self.pool {
-            let written = async {
-                let mut conn = pool.get().await.map_err(HandlerError::transient)?;
-                // The ledger row and the report commit together.
-                conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-                    ledger::finish(
-                        conn,
-                        message.org_id,
-                        update,
-                        State::Failed,
-                        Some(&error),
-                        None,
-                    )
-                    .await?;
-                    // A redelivered update that fails again is not reported twice.
-                    if let Some(attempts) = ledger::mark_reported(conn, update.update_id).await? {
-                        failure_report::report(conn, message, &error, attempts).await?;
-                    }
-                    Ok(())
-                })
-                .await
-                .map_err(HandlerError::from)
-            }
-            .await;
-            if let Err(err) = written {
-                return err;
-            }
-            shared::metrics::sync::update(State::Failed.outcome());
-        }
-        HandlerError::permanent(reason)
+        let head = message.head();
+        let failure = Failure {
+            org: message.org_id,
+            update: &message.payload,
+            kind: None,
+            cause: &head,
+        };
+        failed::for_good(self.pool.as_ref(), &failure, &error, reason).await
     }
 }
