@@ -19,6 +19,7 @@ mod database_loss;
 mod database_restart;
 mod dead_letters;
 mod field_sync_deletes;
+mod field_sync_deletes_ingest;
 mod field_sync_exhausted;
 mod field_sync_exhausted_events;
 mod field_sync_exhausted_runtime;
