@@ -9,7 +9,7 @@ use diesel::sql_types;
 use diesel_async::RunQueryDsl;
 use partnernet::config_cli::{self, DocFormat};
 use shared::testing::eventually;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 use tests::TestApp;
 use uuid::Uuid;
@@ -48,7 +48,7 @@ async fn flags(app: &TestApp, connection: Uuid, org: Uuid) -> (bool, Option<bool
     )
 }
 
-async fn import(app: &TestApp, org: Uuid, file: &PathBuf) -> Vec<String> {
+async fn import(app: &TestApp, org: Uuid, file: &Path) -> Vec<String> {
     let mut conn = app.pool().get().await.expect("a connection");
     config_cli::import(&mut conn, org, file, false)
         .await
