@@ -3,7 +3,7 @@
 //! `partnernet_sync_updates_total{outcome}` counts what the ledger says, and
 //! `partnernet_sync_lag_seconds` has a sample per applied or resolved update.
 
-use crate::field_sync_exhausted::{entry_where, lock_copy, three_attempts};
+use crate::field_sync_support::{entry_where, lock_copy, three_attempts};
 use crate::field_sync_support::{linked, patch, settled};
 use diesel_async::SimpleAsyncConnection;
 use serde_json::json;

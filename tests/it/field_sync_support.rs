@@ -1,12 +1,14 @@
 //! Helpers of the field sync tests: Acme's Account acc-1 forwarded to Globex and accepted
 //! automatically, Globex publishing Account back and Acme subscribed to it (so updates flow
-//! both ways), record changes over HTTP, the ledger, and waits on them (each with a deadline).
+//! both ways), record changes over HTTP, the ledger, and waits on them (each with a deadline);
+//! a shortened retry schedule and a held row lock, for failures that outlast it.
 
 use crate::connections_support::{Pair, invite};
 use crate::links_support::{
     Net, forward_one, get_record, link_with_status, net, publish, record, subscribe,
 };
 use crate::sharing_support::{call, visible};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use reqwest::Method;
 use serde_json::{Value, json};
 use shared::testing::eventually;
@@ -206,4 +208,75 @@ pub async fn connect(
     visible(app, &from.0.key, &id).await;
     visible(app, &to.0.key, &id).await;
     id
+}
+
+// Failures that outlast the retry schedule (the field_sync_exhausted* tests).
+
+/// Three attempts: retries after 500 ms and 3 s; a lock waited on for 500 ms at most.
+pub async fn three_attempts() -> TestApp {
+    TestApp::spawn_with(|env| {
+        env.insert("DB_LOCK_TIMEOUT_MS".into(), "500".into());
+        env.insert("RETRY_INITIAL_MS".into(), "500".into());
+        env.insert("RETRY_MULTIPLIER".into(), "6".into());
+        env.insert("RETRY_COUNT".into(), "2".into());
+    })
+    .await
+}
+
+/// A connection holding the copy's row lock (in an open transaction) until it is dropped or
+/// rolled back.
+pub async fn lock_copy(app: &TestApp, copy: &str) -> shared::db::DbConn {
+    let mut locker = app.pool().get().await.expect("a second connection");
+    locker
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM sync.records \
+             WHERE object = 'Account' AND record_id = '{copy}' FOR UPDATE"
+        ))
+        .await
+        .expect("the copy locked");
+    locker
+}
+
+pub async fn release(locker: &mut AsyncPgConnection) {
+    locker
+        .batch_execute("ROLLBACK")
+        .await
+        .expect("lock released");
+}
+
+/// Globex's ledger entry for the connection once `ok` holds for it.
+pub async fn entry_where(
+    app: &TestApp,
+    l: &Linked,
+    what: &str,
+    ok: impl Fn(&Value) -> bool,
+) -> Value {
+    let query = format!("connection_id={}", l.n.id);
+    eventually(what, Duration::from_secs(30), || async {
+        entries(app, l.n.globex(), &query)
+            .await
+            .into_iter()
+            .find(|e| ok(e))
+    })
+    .await
+}
+
+/// The owner's digest items wait for the connection, and their attempts.
+pub async fn digest_items(app: &TestApp, connection: &str) -> Vec<i32> {
+    #[derive(diesel::QueryableByName)]
+    struct Item {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        attempts: i32,
+    }
+    let mut conn = app.pool().get().await.expect("a connection");
+    let items: Vec<Item> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT attempts FROM notification.digest_items WHERE connection_id = $1::uuid",
+        )
+        .bind::<diesel::sql_types::Text, _>(connection),
+        &mut conn,
+    )
+    .await
+    .expect("the digest items");
+    items.into_iter().map(|i| i.attempts).collect()
 }

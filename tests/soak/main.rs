@@ -1,14 +1,18 @@
 //! Field sync soak: N field updates across several orgs and links, made at both ends of every
 //! link and applied by the app's sync service and `--workers` `sync-worker` processes, with
 //! optional faults spread through the run (`--kills`: a worker killed with SIGKILL and started
-//! again; `--drops`: the broker closes the sync workers' connections). Then every copy is
+//! again; `--drops`: the broker closes the sync workers' connections; `--pg-restart`:
+//! PostgreSQL stopped, fast shutdown and crash in turn, and started again). Then every copy is
 //! compared with a serial replay of the updates (see `check.rs`), and the figures printed.
 //! Exits 1 if anything was lost, duplicated or regressed.
 //!
 //!     scripts/soak --updates 100000 --kills 5 --drops 2
+//!     scripts/soak --updates 20000 --kills 2 --drops 1 --pg-restart 2
 //!
-//! Needs the test servers and `scripts/test`'s variables (scripts/soak sets them). Not part of
-//! the test suite.
+//! Needs the test servers and `scripts/test`'s variables (scripts/soak sets them). With
+//! `--pg-restart`, the run's database is on a private cluster it starts itself (`initdb` and
+//! `pg_ctl` on `--pg-port`, see `tests::private_postgres`): the shared server is never
+//! restarted. Not part of the test suite.
 
 mod check;
 mod faults;
@@ -18,38 +22,82 @@ mod workload;
 use check::Copies;
 use faults::Workers;
 use options::Options;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tests::TestApp;
 use tests::linked_orgs::{self, Spec};
+use tests::private_postgres::{PrivatePostgres, Shutdown};
 
 /// A fault, once the run has settled this fraction of its expected ledger rows.
 #[derive(Debug, Clone, Copy)]
 enum Fault {
     Kill,
     Drop,
+    PgRestart,
 }
 
-/// Kills and drops interleaved, evenly through the run.
+/// Kills, drops and PostgreSQL restarts interleaved, each kind spread evenly through the run.
 fn schedule(options: &Options) -> Vec<Fault> {
-    let mut faults = Vec::new();
-    let (mut kills, mut drops) = (options.kills, options.drops);
-    while kills + drops > 0 {
-        // The one with more left goes first, so both spread over the whole run.
-        if kills * (options.drops + 1) >= drops * (options.kills + 1) && kills > 0 {
-            faults.push(Fault::Kill);
-            kills -= 1;
-        } else {
-            faults.push(Fault::Drop);
-            drops -= 1;
+    let kinds = [
+        (Fault::Kill, options.kills),
+        (Fault::Drop, options.drops),
+        (Fault::PgRestart, options.pg_restarts),
+    ];
+    // The k-th of n faults of a kind at k/(n+1) of the run; in that order, then by kind.
+    let mut at: Vec<(f64, usize, Fault)> = Vec::new();
+    for (order, (fault, n)) in kinds.into_iter().enumerate() {
+        for k in 1..=n {
+            at.push((k as f64 / (n + 1) as f64, order, fault));
         }
     }
-    faults
+    at.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    at.into_iter().map(|(_, _, fault)| fault).collect()
+}
+
+/// The run's database: the test database on the shared server, or (for PostgreSQL restarts)
+/// one on a private cluster started here.
+async fn app_for(options: &Options) -> anyhow::Result<(TestApp, Option<Arc<PrivatePostgres>>)> {
+    if options.pg_restarts == 0 {
+        return Ok((TestApp::spawn().await, None));
+    }
+    let port = options.pg_port;
+    let pg = tokio::task::spawn_blocking(move || PrivatePostgres::start_on(port)).await?;
+    shared::db::ensure_database(&pg.url("postgres"), "partnernet").await?;
+    let url = pg.url("partnernet");
+    shared::db::run_migrations(&url, partnernet::all_migrations()).await?;
+    println!("a private PostgreSQL cluster on port {port} for the run");
+    let app = TestApp::spawn_with(|env| {
+        env.insert("DATABASE_URL".into(), url);
+    })
+    .await;
+    Ok((app, Some(Arc::new(pg))))
+}
+
+/// Restarts the private cluster, fast shutdown and crash in turn; returns the mode and how
+/// long PostgreSQL was away.
+async fn restart(pg: &Arc<PrivatePostgres>, n: usize) -> anyhow::Result<(Shutdown, Duration)> {
+    let mode = if n.is_multiple_of(2) {
+        Shutdown::Fast
+    } else {
+        Shutdown::Immediate
+    };
+    let pg = pg.clone();
+    let start = Instant::now();
+    tokio::task::spawn_blocking(move || pg.restart(mode)).await?;
+    Ok((mode, start.elapsed()))
 }
 
 /// Runs the faults, each when the settled ledger rows pass its share of `expected` (or when
 /// they stop moving for a while: the run may settle with fewer rows than expected).
-async fn inject(app: &TestApp, workers: &mut Workers, faults: &[Fault], expected: usize) -> usize {
+async fn inject(
+    app: &TestApp,
+    workers: &mut Workers,
+    pg: Option<&Arc<PrivatePostgres>>,
+    faults: &[Fault],
+    expected: usize,
+) -> usize {
     let mut closed = 0;
+    let mut restarts = 0;
     for (i, fault) in faults.iter().enumerate() {
         let due = (expected * (i + 1) / (faults.len() + 1)) as i64;
         let mut last = (-1, Instant::now());
@@ -82,13 +130,26 @@ async fn inject(app: &TestApp, workers: &mut Workers, faults: &[Fault], expected
                 }
                 Err(e) => println!("  connection drop failed: {e:#}"),
             },
+            Fault::PgRestart => {
+                let Some(pg) = pg else { continue };
+                match restart(pg, restarts).await {
+                    Ok((mode, away)) => println!(
+                        "  restarted PostgreSQL ({} shutdown) at {settled} settled ledger rows; \
+                         back after {:.1}s",
+                        mode.as_str(),
+                        away.as_secs_f64()
+                    ),
+                    Err(e) => println!("  PostgreSQL restart failed: {e:#}"),
+                }
+                restarts += 1;
+            }
         }
     }
     closed
 }
 
 async fn run(options: Options) -> anyhow::Result<bool> {
-    let app = TestApp::spawn().await;
+    let (app, pg) = app_for(&options).await?;
     let spec = Spec {
         orgs: options.orgs,
         shape: options.shape,
@@ -129,7 +190,7 @@ async fn run(options: Options) -> anyhow::Result<bool> {
         );
         took
     };
-    let faulting = inject(&app, &mut workers, &faults, expected);
+    let faulting = inject(&app, &mut workers, pg.as_ref(), &faults, expected);
     let purging = async {
         // Until the check is done; nothing reads the change feeds.
         loop {
@@ -160,13 +221,14 @@ async fn run(options: Options) -> anyhow::Result<bool> {
     let secs = wall.as_secs_f64();
     println!(
         "soak: {} orgs ({:?}), {} records, {copies} copies; {} sync-worker processes beside the app; \
-         {} kills, {} drops ({closed} connections closed)",
+         {} kills, {} drops ({closed} connections closed), {} PostgreSQL restarts",
         net.orgs.len(),
         options.shape,
         net.records.len(),
         options.workers,
         options.kills,
         options.drops,
+        options.pg_restarts,
     );
     println!("  updates sent      {}", options.updates);
     println!(
@@ -191,6 +253,8 @@ async fn run(options: Options) -> anyhow::Result<bool> {
     println!("{}", if ok { "PASS" } else { "FAIL" });
     drop(brokers);
     app.stop().await;
+    // The private cluster (if any) is stopped and removed as `pg` drops.
+    drop(pg);
     Ok(ok)
 }
 

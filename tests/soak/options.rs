@@ -1,5 +1,5 @@
 //! The soak's command line: `soak [--updates N] [--orgs K] [--shape pairs|chain]
-//! [--records R] [--workers W] [--kills K] [--drops D]`.
+//! [--records R] [--workers W] [--kills K] [--drops D] [--pg-restart N] [--pg-port P]`.
 
 use anyhow::{Context, bail};
 use tests::linked_orgs::Shape;
@@ -18,10 +18,15 @@ pub struct Options {
     pub kills: usize,
     /// Times the sync workers' broker connections are closed by the broker.
     pub drops: usize,
+    /// Times PostgreSQL is restarted (fast shutdown and crash in turn). Any: the run uses a
+    /// private cluster of its own on `pg_port`, never the shared server.
+    pub pg_restarts: usize,
+    pub pg_port: u16,
 }
 
 pub const USAGE: &str = "soak [--updates N (100000)] [--orgs K (4)] [--shape pairs|chain (pairs)] \
-     [--records R (250)] [--workers W (2)] [--kills K (0)] [--drops D (0)]";
+     [--records R (250)] [--workers W (2)] [--kills K (0)] [--drops D (0)] \
+     [--pg-restart N (0): on a private PostgreSQL cluster] [--pg-port P (5455): its port]";
 
 impl Options {
     pub fn parse(args: impl Iterator<Item = String>) -> anyhow::Result<Self> {
@@ -33,6 +38,8 @@ impl Options {
             workers: 2,
             kills: 0,
             drops: 0,
+            pg_restarts: 0,
+            pg_port: 5455,
         };
         let mut args = args.peekable();
         while let Some(flag) = args.next() {
@@ -55,6 +62,11 @@ impl Options {
                 "--workers" => options.workers = number()?,
                 "--kills" => options.kills = number()?,
                 "--drops" => options.drops = number()?,
+                "--pg-restart" | "--pg-restarts" => options.pg_restarts = number()?,
+                "--pg-port" => {
+                    options.pg_port = u16::try_from(number()?)
+                        .with_context(|| format!("--pg-port: {value} is not a port"))?
+                }
                 "--shape" => {
                     options.shape = match value.as_str() {
                         "pairs" => Shape::Pairs,

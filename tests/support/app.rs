@@ -126,6 +126,12 @@ impl TestApp {
         self.config.invitation.common.amqp_url.expose()
     }
 
+    /// The database the app runs on: the test database, or the one its environment names
+    /// instead (a private cluster's).
+    pub fn database_url(&self) -> &str {
+        self.config.invitation.common.database_url.expose()
+    }
+
     pub fn pool(&self) -> &DbPool {
         &self.platform.pool
     }

@@ -6,6 +6,24 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// How `pg_ctl stop` ends the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Clients disconnected, a checkpoint, then the end.
+    Fast,
+    /// A crash: no checkpoint; the next start recovers from the WAL.
+    Immediate,
+}
+
+impl Shutdown {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fast => "fast",
+            Self::Immediate => "immediate",
+        }
+    }
+}
+
 pub struct PrivatePostgres {
     dir: PathBuf,
     port: u16,
@@ -17,6 +35,11 @@ impl PrivatePostgres {
             .ok()
             .and_then(|p| p.parse().ok())
             .unwrap_or(5444);
+        Self::start_on(port)
+    }
+
+    /// A cluster listening on `port` (its data under a directory named after the port).
+    pub fn start_on(port: u16) -> Self {
         let dir = std::env::temp_dir().join(format!("pn-postgres-{port}"));
         let cluster = Self { dir, port };
         // A cluster left running by a killed test: stop it (ours by its directory).
@@ -43,9 +66,16 @@ impl PrivatePostgres {
 
     /// `pg_ctl restart -m immediate`: a crash (no checkpoint), then recovery from the WAL.
     pub fn crash_and_restart(&self) {
+        self.restart(Shutdown::Immediate);
+    }
+
+    /// Stops the cluster with `mode` and starts it again (waiting until it accepts
+    /// connections).
+    pub fn restart(&self, mode: Shutdown) {
         assert!(
-            self.pg_ctl(&["stop", "-m", "immediate"]),
-            "the cluster crashed"
+            self.pg_ctl(&["stop", "-m", mode.as_str()]),
+            "the cluster stopped ({})",
+            mode.as_str()
         );
         self.start_server();
     }

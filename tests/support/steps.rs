@@ -244,7 +244,7 @@ pub async fn dead_letters(app: &TestApp) -> Vec<shared::amqp::dead_letters::Dead
 pub fn spawn_worker(app: &TestApp, binary: &str, extra: &[(&str, &str)]) -> tokio::process::Child {
     let mut command = tokio::process::Command::new(binary);
     command
-        .env("DATABASE_URL", &app.db.url)
+        .env("DATABASE_URL", app.database_url())
         .env("AMQP_URL", app.amqp_url())
         .env("QUEUE_PREFIX", app.topology().prefix())
         .env("RETRY_INITIAL_MS", "200")

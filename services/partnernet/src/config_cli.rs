@@ -48,26 +48,13 @@ pub fn schema() -> anyhow::Result<String> {
 pub async fn run(conn: &mut AsyncPgConnection, command: ConfigCommand) -> anyhow::Result<()> {
     match command {
         ConfigCommand::Schema => print!("{}", schema()?),
-        ConfigCommand::Export { org, format } => {
-            known_org(conn, org).await?;
-            let document = config::export(conn, org).await.map_err(describe)?;
-            match format {
-                DocFormat::Yaml => print!("{}", document.to_yaml()?),
-                DocFormat::Json => print!("{}", document.to_json()?),
-            }
-        }
+        ConfigCommand::Export { org, format } => print!("{}", export(conn, org, format).await?),
         ConfigCommand::Import { org, file, dry_run } => {
-            known_org(conn, org).await?;
-            let bytes = read(&file)?;
-            let format = format_of(&file, &bytes);
-            let document = config::parse(&bytes, format).map_err(describe)?;
-            let outcome = config::import(conn, org, document, dry_run)
-                .await
-                .map_err(describe)?;
-            for change in &outcome.changes {
+            let changes = import(conn, org, &file, dry_run).await?;
+            for change in &changes {
                 println!("{change}");
             }
-            let n = outcome.changes.len();
+            let n = changes.len();
             if n == 0 {
                 println!("no changes: the configuration is already the document's");
             } else if dry_run {
@@ -78,6 +65,38 @@ pub async fn run(conn: &mut AsyncPgConnection, command: ConfigCommand) -> anyhow
         }
     }
     Ok(())
+}
+
+/// The org's configuration as one document's text: what `config export` prints.
+pub async fn export(
+    conn: &mut AsyncPgConnection,
+    org: uuid::Uuid,
+    format: DocFormat,
+) -> anyhow::Result<String> {
+    known_org(conn, org).await?;
+    let document = config::export(conn, org).await.map_err(describe)?;
+    Ok(match format {
+        DocFormat::Yaml => document.to_yaml()?,
+        DocFormat::Json => document.to_json()?,
+    })
+}
+
+/// Makes the org's configuration exactly the document in `file` (only plans it with
+/// `dry_run`): what `config import` does. Returns the changes, one a line.
+pub async fn import(
+    conn: &mut AsyncPgConnection,
+    org: uuid::Uuid,
+    file: &Path,
+    dry_run: bool,
+) -> anyhow::Result<Vec<String>> {
+    known_org(conn, org).await?;
+    let bytes = read(file)?;
+    let format = format_of(file, &bytes);
+    let document = config::parse(&bytes, format).map_err(describe)?;
+    let outcome = config::import(conn, org, document, dry_run)
+        .await
+        .map_err(describe)?;
+    Ok(outcome.changes.iter().map(ToString::to_string).collect())
 }
 
 async fn known_org(conn: &mut AsyncPgConnection, org: uuid::Uuid) -> anyhow::Result<()> {

@@ -164,7 +164,17 @@ impl ApplyUpdates {
         for failure in &failures {
             let update_id = failure.message.payload.update_id;
             if let Some(attempts) = ledger::mark_reported(conn, update_id).await? {
-                failure_report::report(conn, failure.message, &failure.error, attempts).await?;
+                let message = failure.message;
+                let head = message.head();
+                failure_report::report(
+                    conn,
+                    message.org_id,
+                    &message.payload,
+                    &head,
+                    &failure.error,
+                    attempts,
+                )
+                .await?;
             }
         }
         for ((message, outcome), state) in messages.iter().zip(&outcomes).zip(states) {

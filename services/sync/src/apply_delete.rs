@@ -7,13 +7,15 @@
 //! through the store's one write path, by the org's Connection User for the connection, and
 //! keeps the tombstone's stamp and origin: the copy's own links end as `Inactive (deleted)`
 //! and its tombstone travels on along the chain (never back over the connection it came
-//! over). A copy already deleted is Superseded; no copy at all is Failed.
+//! over). A copy already deleted is Superseded; no copy at all is Failed and reported. A
+//! failure for good (the copy refuses the delete, or a transient failure outlasts the retry
+//! schedule) ends like an update's: Failed, reported once, dead-lettered, replayable.
 //!
 //! A deleted copy stays deleted: a later field update or touch for it is not applied (the
 //! update is ledgered Failed, "no copy"), so a delete is never undone by a late message.
 
 use crate::ledger::State;
-use crate::record_events::{Kind, finish, lock_copy, mark_retrying, stamp_of, written_by};
+use crate::record_events::{Kind, finish, lock_copy, no_copy, settle, stamp_of, written_by};
 use crate::store::WriteError;
 use crate::store::write::Writer;
 use diesel_async::AsyncPgConnection;
@@ -28,21 +30,22 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ApplyDeletes {
     pub clock: Arc<Clock>,
-    /// For the ledger's Retrying row, written on its own. `None` only in the documentation's
-    /// consumer specs.
+    /// For the ledger's Retrying and Failed rows, written on their own (the attempt's
+    /// transaction is rolled back). `None` only in the documentation's consumer specs.
     pub pool: Option<DbPool>,
 }
 
 impl Handler<RecordDeletedV1> for ApplyDeletes {
     async fn handle(
         &self,
-        _ctx: &Context<'_>,
+        ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
         message: &Envelope<RecordDeletedV1>,
     ) -> Result<(), HandlerError> {
         let applied = self.apply(conn, message).await;
         let event = &message.payload.event;
-        mark_retrying(self.pool.as_ref(), message.org_id, event, applied).await
+        let (pool, org, head) = (self.pool.as_ref(), message.org_id, message.head());
+        settle(ctx, pool, org, event, Kind::Delete, applied, &head).await
     }
 }
 
@@ -57,18 +60,12 @@ impl ApplyDeletes {
         let Some(stamp) = stamp_of(event) else {
             return Err(HandlerError::permanent("stamp is not a stamp"));
         };
-        let (state, error) = match lock_copy(conn, org, event).await? {
-            None => {
-                let error = format!(
-                    "record_id: no copy {:?} of {}",
-                    event.record_id, event.object
-                );
-                (State::Failed, Some(error))
-            }
-            Some(copy) if copy.deleted => (State::Superseded, None),
-            Some(copy) if !copy.takes(&stamp) => (State::Superseded, None),
+        let head = message.head();
+        let state = match lock_copy(conn, org, event).await? {
+            None => return Ok(no_copy(conn, org, event, Kind::Delete, &head).await?),
+            Some(copy) if copy.deleted => State::Superseded,
+            Some(copy) if !copy.takes(&stamp) => State::Superseded,
             Some(_) => {
-                let head = message.head();
                 let writer = Writer {
                     clock: &self.clock,
                     org,
@@ -79,13 +76,14 @@ impl ApplyDeletes {
                     .delete_stamped(conn, &event.object, &event.record_id, Some(stamp))
                     .await
                 {
-                    Ok(_) => (State::Applied, None),
+                    Ok(_) => State::Applied,
                     Err(WriteError::Database(e)) => return Err(e.into()),
-                    Err(refused) => (State::Failed, Some(refused.to_string())),
+                    // The copy refuses it: permanent, Failed and dead-lettered (settle).
+                    Err(refused) => return Err(HandlerError::permanent(refused.to_string())),
                 }
             }
         };
-        finish(conn, org, event, Kind::Delete, state, error.as_deref()).await?;
+        finish(conn, org, event, Kind::Delete, state, None).await?;
         Ok(())
     }
 }

@@ -7,10 +7,12 @@
 //! cycle of links, changes nothing (ledger Superseded). It goes through the store's one write
 //! path ([`Writer::touch`]), keeping the touch's stamp and origin, so it travels on along the
 //! chain like any change (never back over the connection it came over). A deleted or missing
-//! copy is not brought back: Failed, "no copy".
+//! copy is not brought back: Failed, "no copy", and reported. A failure for good (the copy
+//! refuses the touch, or a transient failure outlasts the retry schedule) ends like an update's:
+//! Failed, reported once, dead-lettered, replayable.
 
 use crate::ledger::State;
-use crate::record_events::{Kind, finish, lock_copy, mark_retrying, stamp_of, written_by};
+use crate::record_events::{Kind, finish, lock_copy, no_copy, settle, stamp_of, written_by};
 use crate::store::WriteError;
 use crate::store::write::Writer;
 use diesel_async::AsyncPgConnection;
@@ -25,21 +27,22 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ApplyTouches {
     pub clock: Arc<Clock>,
-    /// For the ledger's Retrying row, written on its own. `None` only in the documentation's
-    /// consumer specs.
+    /// For the ledger's Retrying and Failed rows, written on their own (the attempt's
+    /// transaction is rolled back). `None` only in the documentation's consumer specs.
     pub pool: Option<DbPool>,
 }
 
 impl Handler<RecordTouchedV1> for ApplyTouches {
     async fn handle(
         &self,
-        _ctx: &Context<'_>,
+        ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
         message: &Envelope<RecordTouchedV1>,
     ) -> Result<(), HandlerError> {
         let applied = self.apply(conn, message).await;
         let event = &message.payload.event;
-        mark_retrying(self.pool.as_ref(), message.org_id, event, applied).await
+        let (pool, org, head) = (self.pool.as_ref(), message.org_id, message.head());
+        settle(ctx, pool, org, event, Kind::Touch, applied, &head).await
     }
 }
 
@@ -54,37 +57,31 @@ impl ApplyTouches {
         let Some(stamp) = stamp_of(event) else {
             return Err(HandlerError::permanent("stamp is not a stamp"));
         };
-        let (state, error) = match lock_copy(conn, org, event).await? {
-            Some(copy) if !copy.deleted => {
-                if copy.takes(&stamp) {
-                    let head = message.head();
-                    let writer = Writer {
-                        clock: &self.clock,
-                        org,
-                        changed_by: written_by(event),
-                        cause: Some(&head),
-                    };
-                    match writer
-                        .touch(conn, &event.object, &event.record_id, Some(stamp))
-                        .await
-                    {
-                        Ok(_) => (State::Applied, None),
-                        Err(WriteError::Database(e)) => return Err(e.into()),
-                        Err(refused) => (State::Failed, Some(refused.to_string())),
-                    }
-                } else {
-                    (State::Superseded, None)
-                }
-            }
-            _ => {
-                let error = format!(
-                    "record_id: no copy {:?} of {}",
-                    event.record_id, event.object
-                );
-                (State::Failed, Some(error))
-            }
+        let head = message.head();
+        let copy = lock_copy(conn, org, event).await?;
+        let Some(copy) = copy.filter(|c| !c.deleted) else {
+            return Ok(no_copy(conn, org, event, Kind::Touch, &head).await?);
         };
-        finish(conn, org, event, Kind::Touch, state, error.as_deref()).await?;
+        let state = if copy.takes(&stamp) {
+            let writer = Writer {
+                clock: &self.clock,
+                org,
+                changed_by: written_by(event),
+                cause: Some(&head),
+            };
+            match writer
+                .touch(conn, &event.object, &event.record_id, Some(stamp))
+                .await
+            {
+                Ok(_) => State::Applied,
+                Err(WriteError::Database(e)) => return Err(e.into()),
+                // The copy refuses it: permanent, Failed and dead-lettered (settle).
+                Err(refused) => return Err(HandlerError::permanent(refused.to_string())),
+            }
+        } else {
+            State::Superseded
+        };
+        finish(conn, org, event, Kind::Touch, state, None).await?;
         Ok(())
     }
 }

@@ -27,9 +27,9 @@
 //! the ledger write they count has committed: after the handler's commit (a hook), or after
 //! the commit of the ledger write made on its own connection.
 
-use crate::failure_report;
+use crate::failed::{self, Failure};
 use crate::ledger::{self, State};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use shared::consumer::{Context, RefusingBatchHandler};
 use shared::db::DbPool;
 use shared::error::HandlerError;
@@ -103,49 +103,21 @@ pub(crate) fn count_after_commit(
 
 impl ApplyUpdates {
     /// A failure for good on the last attempt (a copy's refusal is handled in the run, see
-    /// [`crate::apply_batch`]): the ledger says Failed with `error` and the failure is reported,
-    /// unless it already was (committed together, on their own connection: the handler's
-    /// transaction is rolled back), and the runtime dead-letters the message with `reason`,
-    /// without retrying. If the ledger cannot
-    /// be written now, the failure is transient: the runtime retries the attempt if PostgreSQL
-    /// is down, else (on the last attempt) dead-letters it with the ledger left Retrying.
+    /// [`crate::apply_batch`]): Failed, reported once, dead-lettered with `reason` (see
+    /// [`crate::failed`]).
     async fn failed(
         &self,
         message: &Envelope<FieldsUpdatedV1>,
         error: String,
         reason: String,
     ) -> HandlerError {
-        let update = &message.payload;
-        tracing::warn!(update_id = %update.update_id, %error, "a partner's update failed for good");
-        if let Some(pool) = &self.pool {
-            let written = async {
-                let mut conn = pool.get().await.map_err(HandlerError::transient)?;
-                // The ledger row and the report commit together.
-                conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-                    ledger::finish(
-                        conn,
-                        message.org_id,
-                        update,
-                        State::Failed,
-                        Some(&error),
-                        None,
-                    )
-                    .await?;
-                    // A redelivered update that fails again is not reported twice.
-                    if let Some(attempts) = ledger::mark_reported(conn, update.update_id).await? {
-                        failure_report::report(conn, message, &error, attempts).await?;
-                    }
-                    Ok(())
-                })
-                .await
-                .map_err(HandlerError::from)
-            }
-            .await;
-            if let Err(err) = written {
-                return err;
-            }
-            shared::metrics::sync::update(State::Failed.outcome());
-        }
-        HandlerError::permanent(reason)
+        let head = message.head();
+        let failure = Failure {
+            org: message.org_id,
+            update: &message.payload,
+            kind: None,
+            cause: &head,
+        };
+        failed::for_good(self.pool.as_ref(), &failure, &error, reason).await
     }
 }

@@ -6,10 +6,11 @@ use chrono::Utc;
 use diesel::OptionalExtension;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use shared::message::Envelope;
+use shared::ids::OrgId;
 use shared::message::events::Recipient;
 use shared::message::events::field_sync::FieldsUpdatedV1;
 use shared::message::events::sync::SyncUpdateFailedV1;
+use shared::message::{Envelope, EnvelopeHead};
 
 #[derive(diesel::QueryableByName)]
 struct Owner {
@@ -25,16 +26,17 @@ struct Name {
     name: Option<String>,
 }
 
-/// Queues the report in `conn`'s transaction (the outbox), caused by the update. Without a
-/// known owner there is no one to tell: the failure stays in the ledger only (logged).
+/// Queues the report in `conn`'s transaction (the outbox), caused by the message that carried
+/// the update to `org` (field values, a tombstone or a touch, as the ledger's update shape).
+/// Without a known owner there is no one to tell: the failure stays in the ledger only (logged).
 pub async fn report(
     conn: &mut AsyncPgConnection,
-    cause: &Envelope<FieldsUpdatedV1>,
+    org: OrgId,
+    update: &FieldsUpdatedV1,
+    cause: &EnvelopeHead,
     error: &str,
     attempts: u32,
 ) -> diesel::QueryResult<()> {
-    let update = &cause.payload;
-    let org = cause.org_id;
     let owner: Option<Owner> = diesel::sql_query(
         "SELECT COALESCE(owner_name, owner_email) AS name, owner_email AS email \
          FROM sharing.connection_owners WHERE connection_id = $1 AND org_id = $2 LIMIT 1",
@@ -75,6 +77,6 @@ pub async fn report(
         attempts,
         failed_at: Utc::now(),
     };
-    let event = Envelope::caused_by(org, failed, &cause.head());
+    let event = Envelope::caused_by(org, failed, cause);
     shared::outbox::enqueue(conn, crate::NAME, &event).await
 }

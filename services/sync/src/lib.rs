@@ -12,6 +12,7 @@ pub mod apply_touch;
 pub mod apply_update;
 pub mod broker_users;
 pub mod copies;
+pub mod failed;
 pub mod failure_report;
 pub mod feed;
 pub mod ingest;

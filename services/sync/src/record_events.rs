@@ -6,6 +6,8 @@
 //! (`delete`, `touch`): the same states, attempts and visibility.
 
 use crate::apply_update::newer;
+use crate::failed::{self, Failure};
+use crate::failure_report;
 use crate::ledger::{self, State};
 use crate::store::FieldStamp;
 use crate::store::record_stamp::{self, latest};
@@ -13,8 +15,11 @@ use diesel::OptionalExtension;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
+use shared::consumer::Context;
+use shared::db::DbPool;
 use shared::error::HandlerError;
 use shared::ids::OrgId;
+use shared::message::EnvelopeHead;
 use shared::message::events::field_sync::{FieldsUpdatedV1, LinkedRecordEvent};
 use shared::message::events::sync::ChangedBy;
 use std::collections::BTreeMap;
@@ -27,7 +32,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Delete => "delete",
             Self::Touch => "touch",
@@ -50,13 +55,14 @@ pub fn as_update(event: &LinkedRecordEvent) -> FieldsUpdatedV1 {
     }
 }
 
-async fn mark(
+/// Marks the ledger row of `update_id` as carrying `kind`.
+pub async fn mark(
     conn: &mut AsyncPgConnection,
-    event: &LinkedRecordEvent,
+    update_id: uuid::Uuid,
     kind: Kind,
 ) -> diesel::QueryResult<()> {
     diesel::sql_query("UPDATE sync.ledger SET kind = $2 WHERE update_id = $1")
-        .bind::<sql_types::Uuid, _>(event.update_id)
+        .bind::<sql_types::Uuid, _>(update_id)
         .bind::<sql_types::Text, _>(kind.as_str())
         .execute(conn)
         .await?;
@@ -71,7 +77,7 @@ pub async fn queue(
     kind: Kind,
 ) -> diesel::QueryResult<()> {
     ledger::queue(conn, receiver, &as_update(event)).await?;
-    mark(conn, event, kind).await
+    mark(conn, event.update_id, kind).await
 }
 
 /// The receiver's outcome of one attempt.
@@ -84,7 +90,7 @@ pub async fn finish(
     error: Option<&str>,
 ) -> diesel::QueryResult<()> {
     ledger::finish(conn, receiver, &as_update(event), state, error, None).await?;
-    mark(conn, event, kind).await
+    mark(conn, event.update_id, kind).await
 }
 
 /// The receiving org's copy, locked until the transaction ends.
@@ -141,18 +147,67 @@ pub fn stamp_of(event: &LinkedRecordEvent) -> Option<FieldStamp> {
     })
 }
 
-/// What the handler's attempt answered, after marking the ledger Retrying (on its own
-/// connection: the attempt's transaction is rolled back) when the failure is transient.
-pub async fn mark_retrying(
-    pool: Option<&shared::db::DbPool>,
+/// The event has no copy to apply to (none, or a deleted one): Failed and reported, in the
+/// handler's transaction, and acked, not dead-lettered (as an update without its copy, see
+/// [`crate::apply_update`]: no replay could apply it).
+pub async fn no_copy(
+    conn: &mut AsyncPgConnection,
     org: OrgId,
     event: &LinkedRecordEvent,
-    applied: Result<(), HandlerError>,
-) -> Result<(), HandlerError> {
-    if let (Err(err @ HandlerError::Transient(_)), Some(pool)) = (&applied, pool) {
-        ledger::retrying(pool, org, &as_update(event), &err.to_string()).await;
+    kind: Kind,
+    cause: &EnvelopeHead,
+) -> diesel::QueryResult<()> {
+    let error = format!(
+        "record_id: no copy {:?} of {}",
+        event.record_id, event.object
+    );
+    tracing::warn!(update_id = %event.update_id, %error, "a partner's {} has no copy", kind.as_str());
+    finish(conn, org, event, kind, State::Failed, Some(&error)).await?;
+    if let Some(attempts) = ledger::mark_reported(conn, event.update_id).await? {
+        failure_report::report(conn, org, &as_update(event), cause, &error, attempts).await?;
     }
-    applied
+    Ok(())
+}
+
+/// What the handler's attempt answered, settled like an update's: a transient failure marks
+/// the ledger Retrying (on its own connection: the attempt's transaction is rolled back), or,
+/// on the last attempt, ends like a permanent one: Failed with the error, reported once, and
+/// dead-lettered with the reason (see [`crate::failed`]).
+pub async fn settle(
+    ctx: &Context<'_>,
+    pool: Option<&DbPool>,
+    org: OrgId,
+    event: &LinkedRecordEvent,
+    kind: Kind,
+    applied: Result<(), HandlerError>,
+    cause: &EnvelopeHead,
+) -> Result<(), HandlerError> {
+    let Err(err) = applied else {
+        return Ok(());
+    };
+    let update = as_update(event);
+    let failure = Failure {
+        org,
+        update: &update,
+        kind: Some(kind),
+        cause,
+    };
+    match err {
+        HandlerError::Permanent(error) => {
+            Err(failed::for_good(pool, &failure, &error, error.clone()).await)
+        }
+        HandlerError::Transient(err) => {
+            let error = format!("{err:#}");
+            if ctx.last_attempt {
+                let reason = failed::gave_up(ctx, &error);
+                return Err(failed::for_good(pool, &failure, &error, reason).await);
+            }
+            if let Some(pool) = pool {
+                ledger::retrying(pool, org, &update, &error).await;
+            }
+            Err(HandlerError::Transient(err))
+        }
+    }
 }
 
 /// Who writes the event into the copy: the org's Connection User for the connection, on
