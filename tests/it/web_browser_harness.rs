@@ -90,6 +90,10 @@ async fn web_browser_helpers_fill_click_follow_and_keep_cookies() {
     let browser = Browser::start().await;
     browser.goto(&format!("{site}/form")).await;
     assert_eq!(browser.title().await, "Form");
+    let size = browser
+        .script("return [innerWidth, innerHeight];", vec![])
+        .await;
+    assert_eq!(size, serde_json::json!([1280, 900]), "the desktop viewport");
     browser.assert_every_control_labelled().await;
     browser.tab_to("Your name").await;
     browser.tab_to("Send it").await;
@@ -117,6 +121,10 @@ async fn web_browser_page_checks_name_what_they_catch() {
     let phone = Browser::phone().await;
 
     phone.goto(&format!("{site}/form")).await;
+    let size = phone
+        .script("return [innerWidth, innerHeight];", vec![])
+        .await;
+    assert_eq!(size, serde_json::json!([375, 812]), "the phone viewport");
     phone.assert_every_control_labelled().await;
     phone.assert_no_horizontal_scroll().await;
 
@@ -163,13 +171,14 @@ fn live_processes_in_group(pgid: u32) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn web_browser_leaves_no_process_behind() {
+async fn web_browser_leaves_no_process_or_file_behind() {
     let browser = Browser::start().await;
     browser
         .goto("data:text/html,<title>t</title><p>Hello browser</p>")
         .await;
     browser.wait_for_text("Hello browser").await;
     let group = browser.chromedriver_pid();
+    let dir = browser.dir().to_path_buf();
     let running = live_processes_in_group(group);
     assert!(
         running.iter().any(|p| p.contains("chromium")),
@@ -183,6 +192,10 @@ async fn web_browser_leaves_no_process_behind() {
         || async { live_processes_in_group(group).is_empty().then_some(()) },
     )
     .await;
+    assert!(
+        !dir.exists(),
+        "the browser's directory (profile, temporary files) is removed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -106,6 +106,11 @@ impl Browser {
         let _ = self.client.clone().close().await;
     }
 
+    /// The directory of this browser's profile, logs and temporary files (removed on drop).
+    pub fn dir(&self) -> &Path {
+        &self.driver.dir
+    }
+
     /// chromedriver's process id (its process group holds Chromium's processes too).
     pub fn chromedriver_pid(&self) -> u32 {
         self.driver.pid()

@@ -29,7 +29,7 @@ pub fn chromium_path() -> PathBuf {
 pub struct Driver {
     child: Child,
     pub port: u16,
-    /// This driver's own directory: `chromedriver.log` and Chromium's profile.
+    /// This driver's own directory: `chromedriver.log`, Chromium's profile and temporary files.
     pub dir: PathBuf,
 }
 
@@ -49,6 +49,9 @@ impl Driver {
         let port = free_port();
         let child = Command::new(&binary)
             .arg(format!("--port={port}"))
+            // Chromium's temporary files (shared memory without /dev/shm, its singleton socket)
+            // go into this directory too, so that removing it leaves nothing in /tmp.
+            .env("TMPDIR", &dir)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("the log file, twice"))
             .stderr(log)
