@@ -261,6 +261,7 @@ async fn links_a_child_arriving_before_its_parent_waits_for_the_parents_copy() {
             send_closed_tasks: false,
             send_emails: false,
             parent,
+            currency: None,
         };
     let child = offer(
         "c-1",

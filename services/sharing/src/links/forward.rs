@@ -7,11 +7,13 @@
 
 use super::forward_children::{self, Wanted};
 use super::rules::children;
+use super::rules::lookups::Copies;
 use super::rules::{self, Facts, Plan, Record, Refusal};
 use super::status::Direction;
 use super::store::{self, Opening};
 use crate::connections::{self, Connection, Side};
 use crate::objects::store as objects;
+use crate::org_settings;
 use crate::publications::change::current as published_set;
 use crate::subscriptions::rules::Subscription;
 use crate::subscriptions::store::{self as subscriptions, Key};
@@ -185,6 +187,8 @@ struct ConnectionFacts {
     side: Side,
     published: BTreeMap<String, Vec<String>>,
     subscriptions: BTreeMap<String, Subscription>,
+    /// The sending org's currency, told to the receiver with each offer.
+    currency: String,
 }
 
 /// Call inside a transaction: plans every pair and, unless a dry run, forwards the plannable.
@@ -195,6 +199,7 @@ pub async fn forward(
 ) -> Result<Vec<ForwardResult>, ForwardError> {
     let ids = checked(request)?;
     let mut facts = Vec::with_capacity(ids.len());
+    let currency = org_settings::currency(conn, org).await?;
     for (i, id) in ids.iter().enumerate() {
         let (connection, side) = connections::party_to(conn, org, *id, false)
             .await?
@@ -215,6 +220,7 @@ pub async fn forward(
             side,
             published,
             subscriptions,
+            currency: currency.clone(),
         });
     }
     let wanted: Vec<(String, String)> = request
@@ -393,6 +399,7 @@ async fn send(
         send_closed_tasks: sending.opening.send_closed_tasks,
         send_emails: sending.opening.send_emails,
         parent: sending.parent.cloned(),
+        currency: Some(facts.currency.clone()),
     };
     let envelope = Envelope::new(OrgId(receiver), offer);
     shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;
@@ -450,6 +457,14 @@ async fn one(
     };
     let received = link(Direction::Received);
     let sent = link(Direction::Sent);
+    // The records its lookups name, as the partner's copies when shared on the connection.
+    let copies = match one.record {
+        Some(r) => {
+            let named = rules::lookup_values(&r.fields, all_fields);
+            store::copies(conn, org, connection_id, &named).await?
+        }
+        None => Copies::new(),
+    };
     let plan = rules::plan(&Facts {
         object,
         record_id,
@@ -461,6 +476,8 @@ async fn one(
         published: published.as_deref(),
         subscription: f.subscriptions.get(object),
         came_from_connection: received.is_some(),
+        parent_object: one.parent.map(|p| p.object.as_str()),
+        copies: &copies,
     })
     .and_then(|plan| {
         if one.over_limit {
