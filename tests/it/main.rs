@@ -6,6 +6,7 @@ mod broker_loss;
 mod broker_restart;
 mod broker_users;
 mod config_as_code;
+mod config_currency;
 mod config_support;
 mod connection_templates;
 mod connection_templates_invitation;

@@ -189,6 +189,8 @@ struct ConnectionFacts {
     subscriptions: BTreeMap<String, Subscription>,
     /// The sending org's currency, told to the receiver with each offer.
     currency: String,
+    /// The partner's copies of the records the request's lookups name.
+    copies: Copies,
 }
 
 /// Call inside a transaction: plans every pair and, unless a dry run, forwards the plannable.
@@ -221,6 +223,7 @@ pub async fn forward(
             published,
             subscriptions,
             currency: currency.clone(),
+            copies: Copies::new(),
         });
     }
     let wanted: Vec<(String, String)> = request
@@ -244,6 +247,33 @@ pub async fn forward(
     record_ids.extend(kids.values().flatten().map(|c| c.record_id.as_str()));
     let links = store::links_of(conn, org, &ids, &record_ids).await?;
     let mut schemas: HashMap<String, Vec<FieldDef>> = HashMap::new();
+    // The records the request's lookups name, as the partner's copies on each connection: one
+    // query per connection for the whole request.
+    let mut named: Vec<&str> = Vec::new();
+    let all_records = stored
+        .iter()
+        .map(|((object, _), r)| (object.as_str(), r))
+        .chain(
+            kids.values()
+                .flatten()
+                .map(|c| (c.object.as_str(), &c.record)),
+        );
+    for (object, record) in all_records {
+        if !schemas.contains_key(object) {
+            let fields = objects::one(conn, org, object)
+                .await?
+                .map(|o| o.fields)
+                .unwrap_or_default();
+            schemas.insert(object.to_string(), fields);
+        }
+        let fields = schemas.get(object).map(Vec::as_slice).unwrap_or_default();
+        named.extend(rules::lookup_values(&record.fields, fields));
+    }
+    named.sort_unstable();
+    named.dedup();
+    for f in &mut facts {
+        f.copies = store::copies(conn, org, f.connection.id, &named).await?;
+    }
     let mut results = Vec::new();
     // Per connection, the records forwarded that had never been sent on it: the email's list.
     let mut new_records: HashMap<Uuid, Vec<ForwardedRecord>> = HashMap::new();
@@ -457,14 +487,6 @@ async fn one(
     };
     let received = link(Direction::Received);
     let sent = link(Direction::Sent);
-    // The records its lookups name, as the partner's copies when shared on the connection.
-    let copies = match one.record {
-        Some(r) => {
-            let named = rules::lookup_values(&r.fields, all_fields);
-            store::copies(conn, org, connection_id, &named).await?
-        }
-        None => Copies::new(),
-    };
     let plan = rules::plan(&Facts {
         object,
         record_id,
@@ -477,7 +499,7 @@ async fn one(
         subscription: f.subscriptions.get(object),
         came_from_connection: received.is_some(),
         parent_object: one.parent.map(|p| p.object.as_str()),
-        copies: &copies,
+        copies: &f.copies,
     })
     .and_then(|plan| {
         if one.over_limit {
