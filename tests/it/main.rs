@@ -43,6 +43,7 @@ mod links_accept;
 mod links_chain;
 mod links_children;
 mod links_children_private;
+mod links_children_tasks;
 mod links_deactivation;
 mod links_email;
 mod links_forward;

@@ -351,7 +351,43 @@ pub async fn forward(
                     &opening,
                 )
                 .await?;
+                let child_goes = result.outcome != Outcome::Refused;
                 results.push(result);
+                if !child_goes {
+                    continue;
+                }
+                // The child's own tasks travel with it (a grandchild of the record).
+                let child_key = (child.object.clone(), child.record_id.clone());
+                for task in kids.get(&child_key).map(Vec::as_slice).unwrap_or_default() {
+                    let via = ParentRef {
+                        object: child.object.clone(),
+                        record_id: child.record_id.clone(),
+                        lookup: task.lookup.clone(),
+                    };
+                    let one_task = One {
+                        object: &task.object,
+                        record_id: &task.record_id,
+                        record: Some(&task.record),
+                        parent: Some(&via),
+                        over_limit: task.over_limit,
+                    };
+                    let opening = Opening {
+                        parent_record_id: Some(&child.record_id),
+                        ..Opening::default()
+                    };
+                    let (result, _) = one(
+                        conn,
+                        org,
+                        f,
+                        &links,
+                        &mut schemas,
+                        request.dry_run,
+                        &one_task,
+                        &opening,
+                    )
+                    .await?;
+                    results.push(result);
+                }
             }
         }
     }
