@@ -48,6 +48,7 @@ mod links_deactivation;
 mod links_email;
 mod links_forward;
 mod links_isolation;
+mod links_lookups;
 mod links_products;
 mod links_record_ends;
 mod links_stop;

@@ -15,6 +15,7 @@ pub mod failure_report;
 pub mod feed;
 pub mod ingest;
 pub mod ledger;
+pub mod lookups;
 pub mod mappings;
 pub mod propagate;
 pub mod record_events;

@@ -1,36 +1,19 @@
 //! Lookups translated through the links, pure: a lookup a record sends names, on the partner's
 //! side, the partner's copy of the record it points to when that record is shared over the
 //! same connection (an active link); a lookup to a record not shared there is left empty,
-//! never the sender's own id.
+//! never the sender's own id. The rule is `shared::crm::mapping::translate_lookup`, which field
+//! sync (the sync service) applies too.
 
-use shared::crm::standard::ANY_PARENT;
+pub use shared::crm::mapping::{Copies, translate_lookup as translated};
 use std::collections::BTreeMap;
-
-/// The partner's copies of the sender's records on one connection: (object, the sender's
-/// record id) to the partner's record id.
-pub type Copies = BTreeMap<(String, String), String>;
 
 /// No record shared.
 pub static NO_COPIES: Copies = BTreeMap::new();
 
-/// What a lookup to `target` (an object, or any object for a polymorphic lookup) holding
-/// `local_id` becomes on the partner's side: its copy's id, if the record is shared.
-pub fn translated<'a>(copies: &'a Copies, target: &str, local_id: &str) -> Option<&'a str> {
-    if target == ANY_PARENT {
-        copies
-            .iter()
-            .find(|((_, id), _)| id == local_id)
-            .map(|(_, copy)| copy.as_str())
-    } else {
-        copies
-            .get(&(target.to_string(), local_id.to_string()))
-            .map(String::as_str)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::crm::standard::ANY_PARENT;
 
     fn copies() -> Copies {
         BTreeMap::from([
