@@ -200,7 +200,8 @@ mod tests {
 
     #[test]
     fn each_receiving_condition_failing_alone_is_named() {
-        let cases: [(&str, fn(&mut Receiving<'static>)); 7] = [
+        type BreakIt = fn(&mut Receiving<'static>);
+        let cases: [(&str, BreakIt); 7] = [
             ("no_price_book", |r| r.price_book = None),
             ("price_book_inactive", |r| {
                 r.price_book = Some(Found {
