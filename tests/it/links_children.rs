@@ -63,7 +63,7 @@ pub async fn forward_with(app: &TestApp, n: &Net, record: &str, extra: Value) ->
     answer["results"].as_array().cloned().unwrap_or_default()
 }
 
-fn result_of<'a>(results: &'a [Value], record: &str) -> &'a Value {
+pub fn result_of<'a>(results: &'a [Value], record: &str) -> &'a Value {
     results
         .iter()
         .find(|r| r["record_id"] == record)
@@ -261,6 +261,7 @@ async fn links_a_child_arriving_before_its_parent_waits_for_the_parents_copy() {
             send_closed_tasks: false,
             send_emails: false,
             parent,
+            currency: None,
         };
     let child = offer(
         "c-1",
@@ -352,7 +353,7 @@ async fn links_at_most_a_hundred_tasks_of_a_record_travel() {
 }
 
 /// Creates records through the bulk route (NDJSON), expecting every line written.
-async fn bulk(app: &TestApp, key: &str, object: &str, records: Vec<Value>) {
+pub async fn bulk(app: &TestApp, key: &str, object: &str, records: Vec<Value>) {
     let body: Vec<String> = records.iter().map(Value::to_string).collect();
     let response = app
         .http

@@ -165,6 +165,7 @@ async fn links_an_offer_arriving_after_its_own_stop_is_dropped() {
         send_closed_tasks: false,
         send_emails: false,
         parent: None,
+        currency: None,
     };
     let late = Envelope {
         occurred_at: offered_at,

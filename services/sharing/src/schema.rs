@@ -146,6 +146,15 @@ diesel::table! {
         parent_object -> Nullable<Text>,
         parent_record_id -> Nullable<Text>,
         parent_lookup -> Nullable<Text>,
+        sender_currency -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sharing.org_settings (org_id) {
+        org_id -> Uuid,
+        currency -> Text,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -179,4 +188,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     template_applications,
     record_links,
     inbox,
+    org_settings,
 );

@@ -18,6 +18,7 @@ pub mod feed;
 pub mod ingest;
 pub mod ledger;
 pub mod ledger_batch;
+pub mod lookups;
 pub mod mappings;
 pub mod propagate;
 pub mod record_events;

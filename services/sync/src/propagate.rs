@@ -19,15 +19,17 @@
 //! - a touch (a save without a change of value), `RecordTouchedV1`, to every subscribed partner.
 
 use crate::ledger;
+use crate::lookups;
 use crate::mappings::{self, Subscriber};
 use crate::record_events::{self, Kind};
+use crate::schemas;
 use crate::store::{FieldStamp, read, record_stamp};
 use chrono::SubsecRound;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::consumer::{Context, Handler};
-use shared::crm::mapping::translate_picklist;
+use shared::crm::mapping::{Copies, translate_lookup, translate_picklist};
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
@@ -88,6 +90,13 @@ impl Handler<RecordChangedV1> for Propagate {
         let empty = Map::new();
         let values = row.fields.as_object().unwrap_or(&empty);
         let stamps = row.stamps.as_object().unwrap_or(&empty);
+        // Changed lookups travel as the partner's copies of the records they name.
+        let schema = schemas::effective(conn, org, &change.object).await?;
+        let lookup_fields = lookups::changed_lookups(schema.as_ref(), &change.fields);
+        let named: Vec<&str> = lookup_fields
+            .keys()
+            .filter_map(|f| values.get(f)?.as_str())
+            .collect();
         for link in links {
             let Some(subscriber) = subscribers.iter().find(|s| {
                 s.connection_id == link.connection_id
@@ -95,7 +104,12 @@ impl Handler<RecordChangedV1> for Propagate {
             }) else {
                 continue;
             };
-            let fields = mapped(subscriber, &change.fields, values, stamps);
+            let copies = lookups::copies(conn, org, link.connection_id, &named).await?;
+            let translation = Lookups {
+                fields: &lookup_fields,
+                copies: &copies,
+            };
+            let fields = mapped(subscriber, &change.fields, values, stamps, &translation);
             if fields.is_empty() {
                 continue;
             }
@@ -220,13 +234,22 @@ async fn record_event(
     Ok(())
 }
 
+/// The changed lookup fields (field to the object looked up) and the partner's copies of the
+/// records they name, on one connection.
+struct Lookups<'a> {
+    fields: &'a BTreeMap<String, String>,
+    copies: &'a Copies,
+}
+
 /// The changed fields the subscriber takes, under its names, with their current values
-/// (picklist values translated) and stamps. A field without a stamp is not sent.
+/// (picklist values translated, lookups translated through the links or sent empty) and
+/// stamps. A field without a stamp is not sent.
 fn mapped(
     subscriber: &Subscriber,
     changed: &Map<String, Value>,
     values: &Map<String, Value>,
     stamps: &Map<String, Value>,
+    lookups: &Lookups<'_>,
 ) -> BTreeMap<String, SyncedField> {
     subscriber
         .fields
@@ -235,6 +258,12 @@ fn mapped(
         .filter_map(|m| {
             let stamp: FieldStamp = serde_json::from_value(stamps.get(&m.field)?.clone()).ok()?;
             let value = match values.get(&m.field) {
+                Some(Value::String(s)) if lookups.fields.contains_key(&m.field) => {
+                    let target = lookups.fields.get(&m.field).map(String::as_str);
+                    target
+                        .and_then(|t| translate_lookup(lookups.copies, t, s))
+                        .map_or(Value::Null, |copy| Value::String(copy.to_string()))
+                }
                 Some(Value::String(s)) if !m.picklist_values.is_empty() => {
                     Value::String(translate_picklist(s, &m.picklist_values).to_string())
                 }

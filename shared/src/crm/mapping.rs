@@ -307,5 +307,25 @@ pub fn translate_picklist<'a>(value: &'a str, values: &'a BTreeMap<String, Strin
     values.get(value).map(String::as_str).unwrap_or(value)
 }
 
+/// The partner's copies of an org's records shared over one connection: (object, the org's
+/// record id) to the partner's record id.
+pub type Copies = BTreeMap<(String, String), String>;
+
+/// What a lookup to `target` (an object, or any object for a polymorphic lookup) holding
+/// `local_id` becomes on the partner's side: the id of the partner's copy of that record when
+/// it is shared over the connection; `None` (left empty, never the org's own id) otherwise.
+pub fn translate_lookup<'a>(copies: &'a Copies, target: &str, local_id: &str) -> Option<&'a str> {
+    if target == super::standard::ANY_PARENT {
+        copies
+            .iter()
+            .find(|((_, id), _)| id == local_id)
+            .map(|(_, copy)| copy.as_str())
+    } else {
+        copies
+            .get(&(target.to_string(), local_id.to_string()))
+            .map(String::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -45,6 +45,13 @@ pub async fn apply(
     current: &ConfigDocument,
     desired: &ConfigDocument,
 ) -> Result<(), ImportError> {
+    if current.currency != desired.currency {
+        let currency = desired
+            .currency
+            .as_deref()
+            .unwrap_or(crate::org_settings::DEFAULT_CURRENCY);
+        crate::org_settings::set_currency(conn, OrgId(org), currency).await?;
+    }
     objects(conn, org, current, desired).await?;
     templates(conn, org, current, desired).await?;
     for partner in context.partners.values() {

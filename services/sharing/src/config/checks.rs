@@ -22,6 +22,11 @@ pub fn check(document: &ConfigDocument, context: &Context) -> Vec<Problem> {
             format!("only version {VERSION} is known"),
         ));
     }
+    if let Some(currency) = &document.currency
+        && let Err(invalid) = crate::org_settings::checked_currency("currency", currency)
+    {
+        problems.push(Problem::new("currency", invalid.reason));
+    }
     definitions::check_objects(document, &mut problems);
     let schema = definitions::schema(document);
     check_templates(document, &schema, &mut problems);

@@ -19,6 +19,10 @@ pub const VERSION: u32 = 1;
 pub struct ConfigDocument {
     /// Always 1.
     pub version: u32,
+    /// The org's currency (ISO 4217): opportunity products travel only between orgs of the same
+    /// currency. Left out: `USD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// Custom objects with all their fields, and standard objects with only the custom fields
     /// the org added to them.
     #[serde(default)]
@@ -138,6 +142,7 @@ impl ConfigDocument {
     pub fn empty() -> Self {
         Self {
             version: VERSION,
+            currency: None,
             objects: Vec::new(),
             templates: Vec::new(),
             publications: Vec::new(),
@@ -148,6 +153,11 @@ impl ConfigDocument {
     /// The same configuration with every list sorted by its key (fields by API name, published
     /// field names alphabetically), so two equal configurations compare and print equal.
     pub fn canonical(mut self) -> Self {
+        // The default currency is left out, and a code is written upper case.
+        self.currency = self
+            .currency
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| c != crate::org_settings::DEFAULT_CURRENCY);
         self.objects.sort_by(|a, b| a.api_name.cmp(&b.api_name));
         for object in &mut self.objects {
             object.fields.sort_by(|a, b| a.api_name.cmp(&b.api_name));

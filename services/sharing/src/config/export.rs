@@ -13,6 +13,7 @@ use crate::schema::{
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::crm::ObjectDef;
+use shared::ids::OrgId;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -32,6 +33,7 @@ pub async fn current(
     context: &Context,
 ) -> Result<ConfigDocument, ImportError> {
     let mut document = ConfigDocument::empty();
+    document.currency = Some(crate::org_settings::currency(conn, OrgId(org)).await?);
     document.objects = objects(conn, org).await?;
     document.templates = templates(conn, org).await?;
     for partner in context.partners.values() {

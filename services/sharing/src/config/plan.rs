@@ -89,6 +89,18 @@ pub fn keyed<'a, T: PartialEq, K: Ord>(
 /// Every change from `current` to `desired` (both canonical), in document order.
 pub fn plan(current: &ConfigDocument, desired: &ConfigDocument, context: &Context) -> Vec<Change> {
     let mut out = Vec::new();
+    if current.currency != desired.currency {
+        let shown = |c: &Option<String>| {
+            c.clone()
+                .unwrap_or_else(|| crate::org_settings::DEFAULT_CURRENCY.to_string())
+        };
+        change(
+            &mut out,
+            "currency".into(),
+            &shown(&current.currency),
+            &shown(&desired.currency),
+        );
+    }
     objects(current, desired, &mut out);
     templates(current, desired, &mut out);
     let pubs = keyed(&current.publications, &desired.publications, |p| {

@@ -119,6 +119,7 @@ impl Handler<RecordForwardedV1> for MoveLinks {
                 send_open_tasks: offer.send_open_tasks,
                 send_emails: offer.send_emails,
                 parent: offer.parent.as_ref(),
+                sender_currency: offer.currency.as_deref(),
             },
         )
         .await?;
@@ -129,7 +130,8 @@ impl Handler<RecordForwardedV1> for MoveLinks {
             // A child follows its parent: accepted now under the parent's copy, or when the
             // copy exists; never by its own object's Auto-Accept.
             if let Some(parent) = held::parent_of(conn, &entry).await? {
-                held::accept_under(
+                // A product line the org's records refuse waits with its error.
+                let _ = held::accept_under(
                     conn,
                     &entry,
                     &parent,

@@ -7,11 +7,13 @@
 
 use super::forward_children::{self, Wanted};
 use super::rules::children;
+use super::rules::lookups::Copies;
 use super::rules::{self, Facts, Plan, Record, Refusal};
 use super::status::Direction;
 use super::store::{self, Opening};
 use crate::connections::{self, Connection, Side};
 use crate::objects::store as objects;
+use crate::org_settings;
 use crate::publications::change::current as published_set;
 use crate::subscriptions::rules::Subscription;
 use crate::subscriptions::store::{self as subscriptions, Key};
@@ -185,6 +187,10 @@ struct ConnectionFacts {
     side: Side,
     published: BTreeMap<String, Vec<String>>,
     subscriptions: BTreeMap<String, Subscription>,
+    /// The sending org's currency, told to the receiver with each offer.
+    currency: String,
+    /// The partner's copies of the records the request's lookups name.
+    copies: Copies,
 }
 
 /// Call inside a transaction: plans every pair and, unless a dry run, forwards the plannable.
@@ -195,6 +201,7 @@ pub async fn forward(
 ) -> Result<Vec<ForwardResult>, ForwardError> {
     let ids = checked(request)?;
     let mut facts = Vec::with_capacity(ids.len());
+    let currency = org_settings::currency(conn, org).await?;
     for (i, id) in ids.iter().enumerate() {
         let (connection, side) = connections::party_to(conn, org, *id, false)
             .await?
@@ -215,6 +222,8 @@ pub async fn forward(
             side,
             published,
             subscriptions,
+            currency: currency.clone(),
+            copies: Copies::new(),
         });
     }
     let wanted: Vec<(String, String)> = request
@@ -238,6 +247,33 @@ pub async fn forward(
     record_ids.extend(kids.values().flatten().map(|c| c.record_id.as_str()));
     let links = store::links_of(conn, org, &ids, &record_ids).await?;
     let mut schemas: HashMap<String, Vec<FieldDef>> = HashMap::new();
+    // The records the request's lookups name, as the partner's copies on each connection: one
+    // query per connection for the whole request.
+    let mut named: Vec<&str> = Vec::new();
+    let all_records = stored
+        .iter()
+        .map(|((object, _), r)| (object.as_str(), r))
+        .chain(
+            kids.values()
+                .flatten()
+                .map(|c| (c.object.as_str(), &c.record)),
+        );
+    for (object, record) in all_records {
+        if !schemas.contains_key(object) {
+            let fields = objects::one(conn, org, object)
+                .await?
+                .map(|o| o.fields)
+                .unwrap_or_default();
+            schemas.insert(object.to_string(), fields);
+        }
+        let fields = schemas.get(object).map(Vec::as_slice).unwrap_or_default();
+        named.extend(rules::lookup_values(&record.fields, fields));
+    }
+    named.sort_unstable();
+    named.dedup();
+    for f in &mut facts {
+        f.copies = store::copies(conn, org, f.connection.id, &named).await?;
+    }
     let mut results = Vec::new();
     // Per connection, the records forwarded that had never been sent on it: the email's list.
     let mut new_records: HashMap<Uuid, Vec<ForwardedRecord>> = HashMap::new();
@@ -315,7 +351,43 @@ pub async fn forward(
                     &opening,
                 )
                 .await?;
+                let child_goes = result.outcome != Outcome::Refused;
                 results.push(result);
+                if !child_goes {
+                    continue;
+                }
+                // The child's own tasks travel with it (a grandchild of the record).
+                let child_key = (child.object.clone(), child.record_id.clone());
+                for task in kids.get(&child_key).map(Vec::as_slice).unwrap_or_default() {
+                    let via = ParentRef {
+                        object: child.object.clone(),
+                        record_id: child.record_id.clone(),
+                        lookup: task.lookup.clone(),
+                    };
+                    let one_task = One {
+                        object: &task.object,
+                        record_id: &task.record_id,
+                        record: Some(&task.record),
+                        parent: Some(&via),
+                        over_limit: task.over_limit,
+                    };
+                    let opening = Opening {
+                        parent_record_id: Some(&child.record_id),
+                        ..Opening::default()
+                    };
+                    let (result, _) = one(
+                        conn,
+                        org,
+                        f,
+                        &links,
+                        &mut schemas,
+                        request.dry_run,
+                        &one_task,
+                        &opening,
+                    )
+                    .await?;
+                    results.push(result);
+                }
             }
         }
     }
@@ -393,6 +465,7 @@ async fn send(
         send_closed_tasks: sending.opening.send_closed_tasks,
         send_emails: sending.opening.send_emails,
         parent: sending.parent.cloned(),
+        currency: Some(facts.currency.clone()),
     };
     let envelope = Envelope::new(OrgId(receiver), offer);
     shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;
@@ -461,6 +534,8 @@ async fn one(
         published: published.as_deref(),
         subscription: f.subscriptions.get(object),
         came_from_connection: received.is_some(),
+        parent_object: one.parent.map(|p| p.object.as_str()),
+        copies: &f.copies,
     })
     .and_then(|plan| {
         if one.over_limit {

@@ -1,6 +1,7 @@
 //! The child records a forward sends with its records: the records of the chosen related
-//! objects whose lookup names a forwarded record (an Account's Contacts), and its open and/or
-//! closed tasks, at most [`children::TASK_LIMIT`] per record (see [`children::chosen_tasks`]).
+//! objects whose lookup names a forwarded record (an Account's Contacts), and the open and/or
+//! closed tasks of the record and of each of those children, at most [`children::TASK_LIMIT`]
+//! per record (see [`children::chosen_tasks`]); a child's tasks are keyed by the child.
 //! Read from the sync service's `sync.shareable_records` view, one query per related object,
 //! parent object and lookup for the whole request.
 
@@ -9,7 +10,7 @@ use super::store::{self, StoredRecord};
 use crate::objects::store as objects;
 use diesel_async::AsyncPgConnection;
 use shared::ids::OrgId;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A child of a forwarded record.
 pub struct Child {
@@ -56,8 +57,28 @@ pub async fn of(
         }
     }
     if wanted.open_tasks || wanted.closed_tasks {
-        let found = related_of(conn, org, TASK, &parent_ids).await?;
-        for (parent, list) in found {
+        // The tasks of the records and of their children (an account's contacts' tasks), each
+        // under the record it hangs off; a task of both a record and its child goes once, with
+        // the record.
+        let child_keys: Vec<(String, String)> = by_parent
+            .values()
+            .flatten()
+            .map(|c| (c.object.clone(), c.record_id.clone()))
+            .collect();
+        let mut task_parents = parent_ids.clone();
+        for (object, id) in &child_keys {
+            task_parents.entry(object).or_default().push(id);
+        }
+        let mut found: Vec<_> = related_of(conn, org, TASK, &task_parents)
+            .await?
+            .into_iter()
+            .collect();
+        // The records' own tasks first.
+        found.sort_by_key(|(parent, _)| !parents.contains(parent));
+        let mut taken: HashSet<String> = HashSet::new();
+        for (parent, mut list) in found {
+            list.retain(|(_, id, _)| !taken.contains(id));
+            taken.extend(list.iter().map(|(_, id, _)| id.clone()));
             let pairs: Vec<(String, serde_json::Map<String, serde_json::Value>)> = list
                 .iter()
                 .map(|(_, id, r)| (id.clone(), r.fields.clone()))

@@ -9,12 +9,15 @@
 //! arriving while its parent's copy is being recorded is either seen by it or sees it.
 
 use super::inbox::{self, Acceptance, Entry};
-use super::rules::children;
+use super::product_lines;
+use super::rules::products;
+use super::rules::{Refusal, children};
 use super::status::{Direction, Status};
 use super::store::{self, LinkRow};
 use crate::objects::store as objects;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
 use shared::ids::OrgId;
 use shared::message::events::sharing::AcceptMode;
 use uuid::Uuid;
@@ -72,14 +75,32 @@ pub async fn parent_of(
 }
 
 /// Accepts a child under its parent's copy: the child's lookup to the parent (the org's field
-/// of the sender's name when it has one) names the copy.
+/// of the sender's name when it has one) names the copy. An opportunity product the org's
+/// records do not allow ([`product_lines::check`]) is not created: it waits with the reason as
+/// its `error`, which is returned.
 pub async fn accept_under(
     conn: &mut AsyncPgConnection,
     entry: &Entry,
     parent: &LinkRow,
     mode: AcceptMode,
     how: Acceptance,
-) -> diesel::QueryResult<()> {
+) -> diesel::QueryResult<Result<(), Refusal>> {
+    let mut also = how.also.clone();
+    if entry.object == products::OPPORTUNITY_PRODUCT {
+        match product_lines::check(conn, entry, parent).await? {
+            Ok(price_book_entry) => {
+                also.insert(
+                    products::PRICE_BOOK_ENTRY_LOOKUP.to_string(),
+                    Value::String(price_book_entry),
+                );
+            }
+            Err(refusal) => {
+                let error = format!("{}: {}", refusal.code, refusal.detail);
+                inbox::failed(conn, entry.id, &error).await?;
+                return Ok(Err(refusal));
+            }
+        }
+    }
     let fields = objects::one(conn, OrgId(entry.org_id), &entry.object)
         .await?
         .map(|o| o.fields)
@@ -88,9 +109,11 @@ pub async fn accept_under(
     let lookup = children::receiver_lookup(&fields, &parent.object, sender_lookup);
     let how = Acceptance {
         parent: lookup.map(|l| (l, parent.local_record_id.clone())),
+        also,
         ..how
     };
-    inbox::accept(conn, entry, mode, &how).await
+    inbox::accept(conn, entry, mode, &how).await?;
+    Ok(Ok(()))
 }
 
 /// The parent's copy exists: accepts the children that waited for it, in the parent's mode.
@@ -110,7 +133,8 @@ pub async fn release(
     .await?;
     for child in waiting {
         let mode = parent_entry.mode();
-        accept_under(conn, &child, parent, mode, Acceptance::default()).await?;
+        // A product line the org's records refuse waits with its error.
+        let _ = accept_under(conn, &child, parent, mode, Acceptance::default()).await?;
     }
     Ok(())
 }

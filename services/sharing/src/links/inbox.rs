@@ -44,6 +44,8 @@ pub struct Entry {
     pub parent_object: Option<String>,
     pub parent_record_id: Option<String>,
     pub parent_lookup: Option<String>,
+    /// The sender's currency, as its offer told it.
+    pub sender_currency: Option<String>,
 }
 
 impl Entry {
@@ -81,6 +83,7 @@ pub struct NewEntry<'a> {
     pub send_emails: bool,
     /// A child record's parent (the partner's record) and its lookup to it.
     pub parent: Option<&'a ParentRef>,
+    pub sender_currency: Option<&'a str>,
 }
 
 /// Stores the offer; `None` when the same record waits from this connection already.
@@ -103,6 +106,7 @@ pub async fn add(conn: &mut AsyncPgConnection, entry: NewEntry<'_>) -> QueryResu
             inbox::parent_object.eq(entry.parent.map(|p| p.object.as_str())),
             inbox::parent_record_id.eq(entry.parent.map(|p| p.record_id.as_str())),
             inbox::parent_lookup.eq(entry.parent.map(|p| p.lookup.as_str())),
+            inbox::sender_currency.eq(entry.sender_currency),
         ))
         .on_conflict_do_nothing()
         .returning(Entry::as_returning())
@@ -157,6 +161,8 @@ pub struct Acceptance {
     pub relate_to: Option<String>,
     /// A child's lookup (the org's field) set to its parent's copy (the org's record id).
     pub parent: Option<(String, String)>,
+    /// More fields the org sets on the copy (an opportunity product's price book entry).
+    pub also: Map<String, Value>,
 }
 
 /// Marks the entry `accepting` and asks the sync service for the copy. The copy's record id
@@ -193,6 +199,7 @@ pub async fn accept(
             if let Some((lookup, parent_id)) = &how.parent {
                 fields.insert(lookup.clone(), Value::String(parent_id.clone()));
             }
+            fields.extend(how.also.clone());
             fields
         },
         owner: how.assign_to,

@@ -6,6 +6,7 @@
 //! - [`forward_children`]: the child records a forward sends with its records;
 //! - [`inbox`]: the receiver's offers, accept and reject;
 //! - [`held`]: the receiver's child records, held until their parent's copy exists;
+//! - [`product_lines`]: the receiver's conditions on an opportunity product;
 //! - [`answers`]: the consumers of the messages that move a link (arrival, sync's answer, the
 //!   receiver's answer);
 //! - [`deactivation`]: a deactivated connection's links ending, its offers withdrawn;
@@ -22,6 +23,7 @@ pub mod forward;
 pub mod forward_children;
 pub mod held;
 pub mod inbox;
+pub mod product_lines;
 pub mod record_ends;
 pub mod rules;
 pub mod status;

@@ -3,9 +3,12 @@
 //! the forward and its dry run both call [`plan`], so a dry run answers what the forward does.
 
 pub mod children;
+pub mod lookups;
+pub mod products;
 
 use super::status::Status;
 use crate::subscriptions::rules::Subscription;
+use lookups::Copies;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::crm::mapping::translate_picklist;
@@ -16,7 +19,10 @@ use shared::crm::{FieldDef, FieldType};
 pub struct Refusal {
     /// `connection_not_accepted`, `record_not_found`, `private`, `not_published`,
     /// `not_subscribed`, `lead_without_company`, `back_to_sender`; a task past the limit of its
-    /// record: `task_limit`; a case comment or attachment: `private`, `not_marked_shared`, `too_large`.
+    /// record: `task_limit`; a case comment or attachment: `private`, `not_marked_shared`, `too_large`;
+    /// an opportunity product: `not_with_opportunity`, `product_not_shared` (and, in the
+    /// receiver's inbox `error`: `no_price_book`, `price_book_inactive`, `product_inactive`,
+    /// `not_in_price_book`, `currency_differs`).
     pub code: &'static str,
     pub detail: String,
 }
@@ -49,6 +55,11 @@ pub struct Facts<'a> {
     pub subscription: Option<&'a Subscription>,
     /// The sender's record came over this connection (it has a received link on it).
     pub came_from_connection: bool,
+    /// A child record's parent object (the record it travels with); `None` for a record.
+    pub parent_object: Option<&'a str>,
+    /// The partner's copies of the records shared over the connection that the record's
+    /// lookups name: lookups travel translated through them.
+    pub copies: &'a Copies,
 }
 
 /// What is sent, and what the receiver's inbox will show.
@@ -110,7 +121,12 @@ pub fn plan(facts: &Facts<'_>) -> Result<Plan, Refusal> {
             "the record came from this connection and is never forwarded back to it",
         ));
     }
-    let published_fields = published_values(record.fields, published);
+    if facts.object == products::OPPORTUNITY_PRODUCT
+        && let Some(refusal) = products::on_sender(facts.parent_object, record.fields, facts.copies)
+    {
+        return Err(refusal);
+    }
+    let published_fields = published_values(record.fields, published, facts.copies);
     Ok(Plan {
         mapped_fields: mapped(&published_fields, subscription),
         target_object: subscription.target_object.clone(),
@@ -132,16 +148,37 @@ fn is_blank(value: Option<&Value>) -> bool {
     }
 }
 
-/// The values of the published fields the record has. Lookups stay behind until ids are
-/// translated through the links (a later slice).
-pub fn published_values(fields: &Map<String, Value>, published: &[FieldDef]) -> Map<String, Value> {
+/// The values of the published fields the record has. A lookup travels as the partner's copy
+/// of the record it names ([`lookups::translated`]), and not at all when that record is not
+/// shared over the connection.
+pub fn published_values(
+    fields: &Map<String, Value>,
+    published: &[FieldDef],
+    copies: &Copies,
+) -> Map<String, Value> {
     published
         .iter()
-        .filter(|f| !matches!(f.field_type, FieldType::Lookup { .. }))
         .filter_map(|f| {
             let value = fields.get(&f.api_name)?;
-            (!value.is_null()).then(|| (f.api_name.clone(), value.clone()))
+            let value = match &f.field_type {
+                FieldType::Lookup { object } => {
+                    let copy = lookups::translated(copies, object, value.as_str()?)?;
+                    Value::String(copy.to_string())
+                }
+                _ => value.clone(),
+            };
+            (!value.is_null()).then(|| (f.api_name.clone(), value))
         })
+        .collect()
+}
+
+/// The record ids the record's lookup fields (among `fields`) hold: what to translate
+/// through the links.
+pub fn lookup_values<'a>(record: &'a Map<String, Value>, fields: &[FieldDef]) -> Vec<&'a str> {
+    fields
+        .iter()
+        .filter(|f| matches!(f.field_type, FieldType::Lookup { .. }))
+        .filter_map(|f| record.get(&f.api_name)?.as_str())
         .collect()
 }
 

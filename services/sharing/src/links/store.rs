@@ -1,6 +1,7 @@
 //! Link rows as stored (`sharing.record_links`), and the record reads a forward needs from the
 //! sync service's `sync.shareable_records` view.
 
+use super::rules::lookups::Copies;
 use super::status::{Direction, Status};
 use crate::schema::{record_links, shareable_records};
 use chrono::{DateTime, Utc};
@@ -115,6 +116,37 @@ pub async fn links_of(
         .select(LinkRow::as_select())
         .load(conn)
         .await
+}
+
+/// The partner's copies, on the connection, of those of the org's records `record_ids` that
+/// are shared there (an active link, either direction, naming the partner's record): what
+/// lookups to them travel as.
+pub async fn copies(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    connection_id: Uuid,
+    record_ids: &[&str],
+) -> QueryResult<Copies> {
+    if record_ids.is_empty() {
+        return Ok(Copies::new());
+    }
+    let active = [Status::ActiveSent.as_str(), Status::ActiveReceived.as_str()];
+    let rows: Vec<(String, String, Option<String>)> = record_links::table
+        .filter(record_links::org_id.eq(org.as_uuid()))
+        .filter(record_links::connection_id.eq(connection_id))
+        .filter(record_links::local_record_id.eq_any(record_ids))
+        .filter(record_links::status.eq_any(active))
+        .select((
+            record_links::object,
+            record_links::local_record_id,
+            record_links::partner_record_id,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(object, id, copy)| Some(((object, id), copy?)))
+        .collect())
 }
 
 /// The org's link of its record on a connection in one direction.

@@ -155,7 +155,7 @@ fn acceptance(i: usize, item: &AcceptItem) -> Result<(Uuid, Acceptance), Invalid
         Acceptance {
             assign_to,
             relate_to,
-            parent: None,
+            ..Acceptance::default()
         },
     ))
 }
@@ -271,8 +271,17 @@ pub async fn accept(
                         });
                         continue;
                     };
-                    held::accept_under(conn, &entry, &parent, AcceptMode::ByHand, how.clone())
-                        .await?;
+                    let held_back =
+                        held::accept_under(conn, &entry, &parent, AcceptMode::ByHand, how.clone())
+                            .await?;
+                    if let Err(refusal) = held_back {
+                        results.push(ItemResult {
+                            id: *id,
+                            outcome: "refused",
+                            detail: Some(refusal.detail),
+                        });
+                        continue;
+                    }
                 } else {
                     inbox::accept(conn, &entry, AcceptMode::ByHand, how).await?;
                 }

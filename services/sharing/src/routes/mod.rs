@@ -7,6 +7,7 @@ mod inbox;
 mod links;
 mod objects;
 mod publications;
+mod settings;
 mod stop;
 pub mod subscriptions;
 mod templates;
@@ -71,6 +72,10 @@ pub fn router(state: AppState) -> Router {
             post(templates::apply),
         )
         .route("/v1/sharing/forward", post(forward::forward))
+        .route(
+            "/v1/sharing/settings",
+            get(settings::get).put(settings::put),
+        )
         .route("/v1/sharing/inbox", get(inbox::list))
         .route("/v1/sharing/inbox/accept", post(inbox::accept))
         .route("/v1/sharing/inbox/reject", post(inbox::reject))
@@ -118,6 +123,8 @@ pub fn router(state: AppState) -> Router {
         links::sharing_list,
         links::translate,
         stop::stop,
+        settings::get,
+        settings::put,
     ),
     components(schemas(
         shared::crm::ObjectDef,

@@ -39,6 +39,10 @@ pub struct RecordForwardedV1 {
     /// holds it until the parent's copy exists, then creates it under that copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentRef>,
+    /// The sender org's currency (ISO 4217): an opportunity product is created only in an org
+    /// that uses the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// The sender's parent record of a child record, and the child's lookup field naming it.

@@ -65,6 +65,8 @@ fn facts<'a>(
         published: Some(published),
         subscription: Some(subscription),
         came_from_connection: false,
+        parent_object: None,
+        copies: &lookups::NO_COPIES,
     }
 }
 
