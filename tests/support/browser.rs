@@ -242,6 +242,18 @@ impl Browser {
             .expect("pressing Tab");
     }
 
+    /// Presses Enter, as a keyboard user activating the focused control.
+    pub async fn press_enter(&self) {
+        let enter: char = Key::Enter.into();
+        let press = KeyActions::new("keyboard".to_string())
+            .then(KeyAction::Down { value: enter })
+            .then(KeyAction::Up { value: enter });
+        self.client
+            .perform_actions(press)
+            .await
+            .expect("pressing Enter");
+    }
+
     /// The accessible name of the focused element, or `None` when nothing has focus.
     pub async fn focused(&self) -> Option<String> {
         let focused = self.script(&scripts::focused(), vec![]).await;
@@ -308,6 +320,53 @@ impl Browser {
              edge: {:#?}",
             overflow["wide"]
         );
+    }
+
+    /// The page, laid out again at phone width (375 px, mobile), does not scroll sideways; then
+    /// the browser goes back to its own viewport. For a desktop browser checking each page it
+    /// visits without a second Chromium.
+    pub async fn assert_fits_phone_width(&self) {
+        if self.viewport.mobile {
+            return self.assert_no_horizontal_scroll().await;
+        }
+        let metrics = json!({ "width": PHONE.width, "height": PHONE.height,
+                              "deviceScaleFactor": 2, "mobile": true });
+        self.cdp("Emulation.setDeviceMetricsOverride", metrics)
+            .await;
+        let overflow = self.script(scripts::HORIZONTAL_OVERFLOW, vec![]).await;
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await;
+        let width = overflow["width"].as_u64().unwrap_or_default();
+        let content = overflow["content"].as_u64().unwrap_or_default();
+        assert!(
+            width <= u64::from(PHONE.width) && content <= width,
+            "{} at phone width lays out {width} px wide with content {content} px wide; \
+             reaching past the edge: {:#?}",
+            self.current_url().await,
+            overflow["wide"]
+        );
+    }
+
+    /// The `href` of the link with `id`, as the browser resolves it (a whole address).
+    pub async fn link_href(&self, id: &str) -> String {
+        let href = self
+            .script(
+                "const a = document.getElementById(arguments[0]); return a ? a.href : null;",
+                vec![json!(id)],
+            )
+            .await;
+        match href.as_str() {
+            Some(href) => href.to_string(),
+            None => panic!("no link #{id} on {}", self.current_url().await),
+        }
+    }
+
+    /// Sends one Chrome DevTools Protocol command; panics naming it if Chromium refuses.
+    async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(cdp::Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("the DevTools command {cmd}: {e}"))
     }
 
     /// Writes a PNG of the whole page's length (not only the viewport) at the viewport's width
