@@ -24,9 +24,9 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
     record(
         &app,
         n.acme(),
-        "Lead",
-        "lead-1",
-        json!({ "LastName": "Smith" }),
+        "Contact",
+        "con-1",
+        json!({ "LastName": "Lee" }),
     )
     .await;
     let olga = sign_in(&app, "olga@acme.example", 1).await;
@@ -82,7 +82,7 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
     // What blocks a record is said, and there is nothing to confirm.
     let blocked = olga
         .post(
-            "/records/Lead/lead-1/forward",
+            "/records/Contact/con-1/forward",
             &[
                 ("csrf", &csrf),
                 ("step", "dry_run"),
