@@ -2,13 +2,13 @@
 //! forwarding records, the inbox and record links.
 
 mod errors;
-mod forward;
-mod inbox;
-mod links;
+pub(crate) mod forward;
+pub(crate) mod inbox;
+pub(crate) mod links;
 mod objects;
 mod publications;
 mod settings;
-mod stop;
+pub(crate) mod stop;
 pub mod subscriptions;
 mod templates;
 
@@ -92,6 +92,8 @@ pub fn router(state: AppState) -> Router {
             get(links::translate),
         )
         .merge(subscriptions::routes())
+        // The record pages (HTML: the inbox, a record's External Sharing; not in the API document).
+        .merge(crate::pages_records::router())
         .with_state(state)
 }
 
