@@ -16,6 +16,7 @@ pub mod feed;
 pub mod ingest;
 pub mod ledger;
 pub mod mappings;
+pub mod pages;
 pub mod propagate;
 pub mod record_events;
 pub mod replay;
