@@ -105,7 +105,11 @@ async fn web_sync_failures_are_listed_and_replayed_with_their_outcome() {
     let olga = sign_in(&app, "olga@acme.example", 1).await;
     let sent = olga.get(&path).await;
     assert_eq!(sent.status, 200, "{}", sent.body);
-    assert!(sent.body.contains("Your partner can replay it"), "{}", sent.body);
+    assert!(
+        sent.body.contains("Your partner can replay it"),
+        "{}",
+        sent.body
+    );
     assert!(!sent.body.contains(&format!("replay-{update_id}")));
 
     // No CSRF field: refused, nothing replayed. A malformed update id: the field named.
@@ -115,7 +119,11 @@ async fn web_sync_failures_are_listed_and_replayed_with_their_outcome() {
         .post(&path, &[("csrf", &csrf), ("update_id", "nope")])
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
-    assert!(bad.body.contains("the update id must be a UUID"), "{}", bad.body);
+    assert!(
+        bad.body.contains("the update id must be a UUID"),
+        "{}",
+        bad.body
+    );
     assert!(gus.get(&path).await.body.contains("Code__c = 555-0100-99"));
 
     remove_the_cause(&app, &l).await;

@@ -15,11 +15,7 @@ struct Known {
 }
 
 /// The connection `id` (text from the address) if it is the org's, else a 404 error.
-pub async fn of_org(
-    conn: &mut AsyncPgConnection,
-    org: OrgId,
-    id: &str,
-) -> Result<Uuid, ApiError> {
+pub async fn of_org(conn: &mut AsyncPgConnection, org: OrgId, id: &str) -> Result<Uuid, ApiError> {
     let not_found = || ApiError::not_found("connection");
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     let row: Known = diesel::sql_query(

@@ -192,7 +192,9 @@ async fn render(
     let base = format!("/connections/{connection}/sync-failures");
     let mut pager = String::from("<nav class=\"pager\" aria-label=\"Failure pages\">");
     if params.after.is_some() {
-        pager.push_str(&format!("<a id=\"page-first\" href=\"{base}\">First page</a>"));
+        pager.push_str(&format!(
+            "<a id=\"page-first\" href=\"{base}\">First page</a>"
+        ));
     }
     if let Some(cursor) = failed.next_after {
         pager.push_str(&format!(

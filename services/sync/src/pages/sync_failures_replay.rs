@@ -88,12 +88,7 @@ async fn run(
             connection_id: Some(connection),
         },
     };
-    let Json(result) = api_replay(
-        State(state),
-        Auth(user.principal()),
-        ValidJson(request),
-    )
-    .await?;
+    let Json(result) = api_replay(State(state), Auth(user.principal()), ValidJson(request)).await?;
     let ids: Vec<String> = shown.iter().map(Uuid::to_string).collect();
     Ok(see_other(&format!(
         "/connections/{connection}/sync-failures?count={}&replayed={}",
