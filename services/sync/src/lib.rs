@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod ledger_batch;
 pub mod lookups;
 pub mod mappings;
+pub mod pages;
 pub mod propagate;
 pub mod record_events;
 pub mod replay;

@@ -1,9 +1,9 @@
 //! The sync service's HTTP routes: `/v1/records...`, `/v1/sync/ledger` (and its replay).
 
 mod bulk;
-mod ledger;
+pub(crate) mod ledger;
 mod records;
-mod replay;
+pub(crate) mod replay;
 mod touch;
 
 use axum::Router;
@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
                 .put(records::upsert)
                 .delete(records::delete),
         )
+        .merge(crate::pages::router())
         .with_state(state)
 }
 

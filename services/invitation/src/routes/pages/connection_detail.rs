@@ -140,6 +140,13 @@ async fn render(
     if !actions.is_empty() {
         body.push_str(&format!("<p id=\"actions\">{actions}</p>"));
     }
+    if matches!(view.status.as_str(), "Accepted" | "Deactivated") {
+        // Served by the sync service: the updates over the connection that failed to apply.
+        body.push_str(&format!(
+            "<p><a id=\"sync-failures\" href=\"/connections/{}/sync-failures\">Sync failures</a></p>",
+            view.id
+        ));
+    }
     let history = read::history(
         State(state.clone()),
         Auth(user.principal()),
