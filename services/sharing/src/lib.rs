@@ -24,6 +24,7 @@ pub mod config;
 pub mod connections;
 pub mod links;
 pub mod objects;
+pub mod pages_config;
 pub mod publications;
 pub mod routes;
 pub mod schema;

@@ -5,11 +5,11 @@ mod errors;
 mod forward;
 mod inbox;
 mod links;
-mod objects;
-mod publications;
+pub(crate) mod objects;
+pub(crate) mod publications;
 mod stop;
 pub mod subscriptions;
-mod templates;
+pub(crate) mod templates;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
             get(links::translate),
         )
         .merge(subscriptions::routes())
+        .merge(crate::pages_config::router())
         .with_state(state)
 }
 

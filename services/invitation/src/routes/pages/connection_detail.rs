@@ -140,6 +140,11 @@ async fn render(
     if !actions.is_empty() {
         body.push_str(&format!("<p id=\"actions\">{actions}</p>"));
     }
+    body.push_str(&format!(
+        "<p id=\"sharing-config\"><a href=\"/connections/{id}/publications\" id=\"publications\">Publications</a> · \
+         <a href=\"/connections/{id}/subscriptions\" id=\"subscriptions\">Subscriptions</a></p>",
+        id = view.id,
+    ));
     let history = read::history(
         State(state.clone()),
         Auth(user.principal()),
