@@ -39,7 +39,7 @@ fn target_choices(available: &AvailableObject) -> Vec<(String, String)> {
 
 fn picklist_values(field_type: &FieldType) -> Option<&[String]> {
     match field_type {
-        FieldType::Picklist { values, .. } => Some(values),
+        FieldType::Picklist { values, .. } => Some(values.as_slice()),
         _ => None,
     }
 }
