@@ -41,6 +41,12 @@ const PAGES: &[Shot] = &[
     shot("connection", DESKTOP, |d| {
         format!("/connections/{}", d.connection)
     }),
+    shot("publications", DESKTOP, |d| {
+        format!("/connections/{}/publications", d.connection)
+    }),
+    shot("connection-templates", DESKTOP, |_| {
+        "/connection-templates".to_string()
+    }),
 ];
 
 impl Demo {

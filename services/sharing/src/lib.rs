@@ -25,6 +25,7 @@ pub mod connections;
 pub mod links;
 pub mod objects;
 pub mod org_settings;
+pub mod pages_config;
 pub mod pages_records;
 pub mod publications;
 pub mod routes;

@@ -49,6 +49,7 @@ impl Page {
             Some(user) => format!(
                 "<nav aria-label=\"Main\"><a href=\"/connections\" id=\"nav-connections\">Connections</a>\
                  <a href=\"/records/inbox\" id=\"nav-inbox\">Inbox</a>\
+                 <a href=\"/connection-templates\" id=\"nav-templates\">Templates</a>\
                  <span class=\"who\">{name} · {org}</span>\
                  <form method=\"post\" action=\"/sign-out\" class=\"inline\">{csrf}\
                  <button type=\"submit\" id=\"sign-out\">Sign out</button></form></nav>",

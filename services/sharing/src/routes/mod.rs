@@ -5,12 +5,12 @@ mod errors;
 pub(crate) mod forward;
 pub(crate) mod inbox;
 pub(crate) mod links;
-mod objects;
-mod publications;
+pub(crate) mod objects;
+pub(crate) mod publications;
 mod settings;
 pub(crate) mod stop;
 pub mod subscriptions;
-mod templates;
+pub(crate) mod templates;
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(subscriptions::routes())
         // The record pages (HTML: the inbox, a record's External Sharing; not in the API document).
         .merge(crate::pages_records::router())
+        .merge(crate::pages_config::router())
         .with_state(state)
 }
 

@@ -140,6 +140,11 @@ async fn render(
     if !actions.is_empty() {
         body.push_str(&format!("<p id=\"actions\">{actions}</p>"));
     }
+    body.push_str(&format!(
+        "<p id=\"sharing-config\"><a href=\"/connections/{id}/publications\" id=\"publications\">Publications</a> · \
+         <a href=\"/connections/{id}/subscriptions\" id=\"subscriptions\">Subscriptions</a></p>",
+        id = view.id,
+    ));
     if matches!(view.status.as_str(), "Accepted" | "Deactivated") {
         // Served by the sync service: the updates over the connection that failed to apply.
         body.push_str(&format!(

@@ -1,0 +1,111 @@
+//! Pieces the configuration pages share: an API error as a page or as words at a field, and
+//! the checkboxes of an object's publishable fields.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use shared::crm::{FieldType, ObjectDef};
+use shared::http::ApiError;
+use shared::web::escape::escape;
+use shared::web::notice::problem_text;
+use shared::web::{Page, WebUser};
+
+/// The page for an API error: its status, its problem in words.
+pub fn error_page(err: &ApiError, user: &WebUser, back: &str) -> Response {
+    let title = match err.status() {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        _ => "That did not work",
+    };
+    Page::new(title)
+        .notice_error(&problem_text(err))
+        .push(&format!(
+            "<p><a href=\"{}\" id=\"back\">Go back</a></p>",
+            escape(back)
+        ))
+        .render(err.status(), Some(user))
+}
+
+/// An element id made of a name (API names are letters, digits and `_`; anything else is
+/// replaced, so the id stays valid).
+pub fn id_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The API error in words, placed at the control of `field` when the error names it.
+pub fn error_at(error: Option<&ApiError>, field: &str) -> String {
+    match error {
+        Some(err) if err.problem().field.as_deref() == Some(field) => format!(
+            "<p class=\"notice error field-error\" id=\"error-{}\">{}</p>",
+            id_part(field),
+            escape(&problem_text(err))
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Whether a field of this type can be published (the API refuses the others).
+pub fn publishable(field_type: &FieldType) -> bool {
+    !matches!(
+        field_type,
+        FieldType::RichText { .. } | FieldType::Geolocation | FieldType::Encrypted { .. }
+    )
+}
+
+/// One checkbox per publishable field of `object`, named `field` with the field's API name as
+/// value (prefixed `{object}.` when `qualified`), those in `checked` ticked.
+pub fn field_checkboxes(
+    object: &ObjectDef,
+    checked: &[String],
+    id_prefix: &str,
+    qualified: bool,
+) -> String {
+    let mut out = format!(
+        "<fieldset class=\"fields\"><legend>Fields of {} to publish</legend>",
+        escape(&object.label)
+    );
+    for field in object.fields.iter().filter(|f| publishable(&f.field_type)) {
+        let id = format!("{id_prefix}-{}", id_part(&field.api_name));
+        let value = if qualified {
+            format!("{}.{}", object.api_name, field.api_name)
+        } else {
+            field.api_name.clone()
+        };
+        let tick = if checked.contains(&field.api_name) {
+            " checked"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "<label for=\"{id}\" class=\"check\"><input type=\"checkbox\" id=\"{id}\" name=\"field\" \
+             value=\"{value}\"{tick}> {label} ({api})</label>",
+            id = escape(&id),
+            value = escape(&value),
+            label = escape(&field.label),
+            api = escape(&field.api_name),
+        ));
+    }
+    out.push_str("</fieldset>");
+    out
+}
+
+/// The values of every `name` pair of a posted form, in order.
+pub fn values<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+        .collect()
+}
+
+/// The first value of `name` in a posted form.
+pub fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    values(pairs, name).into_iter().next()
+}
