@@ -1,5 +1,6 @@
-//! The links in emails, followed against `partnernet serve all` run as a process: they land on a
-//! page that says what to do, everything escaped, and the token shows in no log line.
+//! The links in emails, followed against `partnernet serve all` run as a process: an unknown
+//! invitation link says so, nothing from it is markup, and the token shows in no log line; a
+//! connection's link asks a visitor to sign in first.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -60,7 +61,7 @@ impl Server {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_invitation_link_lands_on_a_page_that_says_how_to_claim_and_logs_no_token() {
+async fn an_unknown_invitation_link_says_so_in_words_and_logs_no_token() {
     let server = Server::start().await;
     let token = "Zq3-secret_T0ken<b>\"x\"";
     let response = reqwest::Client::new()
@@ -76,23 +77,12 @@ async fn the_invitation_link_lands_on_a_page_that_says_how_to_claim_and_logs_no_
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let referrer = response
-        .headers()
-        .get("referrer-policy")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
     let page = response.text().await.expect("a body");
     let logs = server.stop();
 
-    assert_eq!(status, 200, "{page}");
+    assert_eq!(status, 404, "{page}");
     assert!(content_type.starts_with("text/html"), "{content_type}");
-    assert_eq!(referrer, "no-referrer");
-    assert!(page.contains("POST /v1/invitations/claim"), "{page}");
-    assert!(
-        page.contains("Zq3-secret_T0ken&lt;b&gt;&quot;x&quot;"),
-        "the token is shown, escaped: {page}"
-    );
+    assert!(page.contains("This invitation link is not valid"), "{page}");
     assert!(
         !page.contains("<b>"),
         "nothing from the link is markup: {page}"
@@ -108,28 +98,37 @@ async fn the_invitation_link_lands_on_a_page_that_says_how_to_claim_and_logs_no_
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_connection_link_lands_on_a_page_naming_its_api_route() {
+async fn a_connection_link_asks_a_visitor_to_sign_in_first() {
     let server = Server::start().await;
     let id = uuid::Uuid::new_v4();
-    let found = reqwest::get(format!("{}/connections/{id}", server.base_url))
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let found = client
+        .get(format!("{}/connections/{id}", server.base_url))
+        .send()
         .await
         .expect("answered");
     let found_status = found.status();
+    let location = found
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let found_page = found.text().await.expect("a body");
-    let bad = reqwest::get(format!("{}/connections/%3Cscript%3E", server.base_url))
-        .await
-        .expect("answered");
-    let bad_status = bad.status();
-    let bad_page = bad.text().await.expect("a body");
     server.stop();
 
-    assert_eq!(found_status, 200);
+    assert_eq!(found_status, 303, "{found_page}");
     assert!(
-        found_page.contains(&format!("GET /v1/connections/{id}")),
-        "{found_page}"
+        location.starts_with("/sign-in?next=") && location.contains(&id.to_string()),
+        "{location}"
     );
-    assert_eq!(bad_status, 404);
-    assert!(!bad_page.contains("<script>"), "{bad_page}");
+    assert!(
+        !found_page.contains("Partner"),
+        "a visitor is told nothing about the connection: {found_page}"
+    );
 }
 
 #[test]
