@@ -8,11 +8,6 @@ use tests::TestApp;
 use tests::browser::Browser;
 
 #[tokio::test(flavor = "multi_thread")]
-// Ignored: in 2 of 3 runs on main the page showed a stale outcome after the replay (once
-// "Failed again" with the error from before the cause was removed, once "Applied" beside the row
-// still listed as Failed): the outcome section reads the ledger before the replay has settled.
-// The HTTP-level test (web_sync_failures) passes; the page's outcome read needs mending first.
-#[ignore = "the sync failures page can show a stale replay outcome; see the comment"]
 async fn web_browser_a_sync_failure_is_shown_and_replayed_to_applied() {
     let app = TestApp::spawn().await;
     let (l, _update_id) = failed_update(&app).await;

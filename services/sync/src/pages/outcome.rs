@@ -4,8 +4,17 @@
 use crate::ledger::Entry;
 use shared::web::escape;
 
-/// One replayed update's outcome, and whether it is still to come.
-pub fn words(entry: &Entry) -> (String, bool) {
+/// One replayed update's outcome, and whether it is still to come: an entry that finished
+/// before the replay (`since`, Unix milliseconds) still shows the outcome from before it.
+pub fn words(entry: &Entry, since: Option<i64>) -> (String, bool) {
+    let before_the_replay = since.is_some_and(|since| {
+        entry
+            .finished_at
+            .is_none_or(|finished| finished.timestamp_millis() < since)
+    });
+    if before_the_replay {
+        return ("Waiting for the outcome".to_string(), true);
+    }
     match entry.state.as_str() {
         "Applied" | "Resolved" => ("Applied".to_string(), false),
         "Superseded" => (
@@ -24,11 +33,11 @@ pub fn words(entry: &Entry) -> (String, bool) {
 }
 
 /// The outcome section for the replayed `entries`, and whether any outcome is still to come.
-pub fn section(entries: &[Entry]) -> (String, bool) {
+pub fn section(entries: &[Entry], since: Option<i64>) -> (String, bool) {
     let mut pending = false;
     let mut rows = String::new();
     for entry in entries {
-        let (text, waiting) = words(entry);
+        let (text, waiting) = words(entry, since);
         pending |= waiting;
         rows.push_str(&format!(
             "<li data-update=\"{id}\"><span class=\"record\">{object} {record}</span>: \

@@ -29,6 +29,9 @@ pub struct Params {
     replayed: Option<String>,
     /// How many dead letters the replay put back.
     count: Option<usize>,
+    /// When the replay was asked for (Unix milliseconds): an outcome finished before it is the
+    /// one from before the replay, still to come.
+    since: Option<i64>,
 }
 
 pub async fn show(
@@ -141,18 +144,6 @@ async fn render(
         let mut conn = state.pool.get().await?;
         known_connection::of_org(&mut conn, user.org_id, id).await?
     };
-    let Json(failed) = list(
-        State(state.clone()),
-        Auth(user.principal()),
-        ValidQuery(LedgerQuery {
-            connection_id: Some(connection.to_string()),
-            record_id: None,
-            failed_only: Some(true),
-            after: params.after,
-            limit: Some(PAGE),
-        }),
-    )
-    .await?;
     let mut page = Page::new("Sync failures");
     let mut body = format!(
         "<p><a href=\"/connections/{connection}\" id=\"back\">Back to the connection</a></p>"
@@ -167,11 +158,24 @@ async fn render(
     if let Some(ids) = params.replayed.as_deref() {
         let entries = replayed_entries(&state, user, connection, ids).await?;
         if !entries.is_empty() {
-            let (section, waiting) = outcome::section(&entries);
+            let (section, waiting) = outcome::section(&entries, params.since);
             pending = waiting;
             body.push_str(&section);
         }
     }
+    // Read after the outcomes: an update applied in between is then not listed as failed.
+    let Json(failed) = list(
+        State(state.clone()),
+        Auth(user.principal()),
+        ValidQuery(LedgerQuery {
+            connection_id: Some(connection.to_string()),
+            record_id: None,
+            failed_only: Some(true),
+            after: params.after,
+            limit: Some(PAGE),
+        }),
+    )
+    .await?;
     body.push_str("<h2 id=\"failures\">Failed updates</h2>");
     if failed.entries.is_empty() {
         body.push_str("<p id=\"no-failures\">No failed updates over this connection.</p>");

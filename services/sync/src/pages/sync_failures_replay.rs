@@ -88,10 +88,11 @@ async fn run(
             connection_id: Some(connection),
         },
     };
+    let since = chrono::Utc::now().timestamp_millis();
     let Json(result) = api_replay(State(state), Auth(user.principal()), ValidJson(request)).await?;
     let ids: Vec<String> = shown.iter().map(Uuid::to_string).collect();
     Ok(see_other(&format!(
-        "/connections/{connection}/sync-failures?count={}&replayed={}",
+        "/connections/{connection}/sync-failures?count={}&replayed={}&since={since}",
         result.replayed,
         ids.join(",")
     )))
