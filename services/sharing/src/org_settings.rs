@@ -46,8 +46,9 @@ pub async fn set_currency(
 }
 
 /// A currency code as ISO 4217 writes it: three letters, upper case (`eur` becomes `EUR`).
+/// Nothing else is taken, not even spaces around it: the API's schema says `^[A-Za-z]{3}$`.
 pub fn checked_currency(field: &str, value: &str) -> Result<String, Invalid> {
-    let code = value.trim().to_ascii_uppercase();
+    let code = value.to_ascii_uppercase();
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(code)
     } else {
@@ -65,10 +66,10 @@ mod tests {
     #[test]
     fn a_currency_is_three_letters() {
         assert_eq!(
-            checked_currency("currency", " eur ").ok().as_deref(),
+            checked_currency("currency", "eur").ok().as_deref(),
             Some("EUR")
         );
-        for bad in ["", "EU", "EURO", "E1R", "€UR"] {
+        for bad in ["", "EU", "EURO", "E1R", "€UR", " eur"] {
             assert!(checked_currency("currency", bad).is_err(), "{bad}");
         }
     }

@@ -13,6 +13,7 @@ use shared::identity::Scope;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Settings {
     /// ISO 4217 code; `USD` until set.
+    #[schema(pattern = "^[A-Z]{3}$", example = "USD")]
     pub currency: String,
 }
 
@@ -21,6 +22,7 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
     /// A three-letter ISO 4217 code (`EUR`); lower case is taken as upper.
+    #[schema(pattern = "^[A-Za-z]{3}$", example = "EUR")]
     pub currency: String,
 }
 
