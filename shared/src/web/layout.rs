@@ -42,6 +42,23 @@ impl Page {
         self
     }
 
+    /// The outcome of an action above the body: its confirmation, or the API's error in words.
+    /// Returns the page and the status to render it with (the error's, else 200).
+    pub fn with_outcome(
+        self,
+        done: Option<&str>,
+        failed: Option<&crate::http::ApiError>,
+    ) -> (Self, StatusCode) {
+        let page = match done {
+            Some(text) => self.notice_ok(text),
+            None => self,
+        };
+        match failed {
+            Some(err) => (page.notice_error(&notice::problem_text(err)), err.status()),
+            None => (page, StatusCode::OK),
+        }
+    }
+
     /// The whole HTML page; the navigation shows when someone is signed in.
     pub fn render(self, status: StatusCode, user: Option<&WebUser>) -> Response {
         let title = escape(&self.title);

@@ -8,6 +8,7 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod error_page;
 pub mod escape;
 pub mod layout;
 pub mod notice;
@@ -18,6 +19,7 @@ pub mod tables;
 pub mod user;
 
 pub use csrf::CsrfForm;
+pub use error_page::{Back, api_error_page};
 pub use escape::escape;
 pub use layout::Page;
 pub use user::{MaybeWebUser, WebUser};

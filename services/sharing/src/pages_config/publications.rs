@@ -66,17 +66,8 @@ async fn render(
         Err(err) => return error_page(&err, user, &back),
     };
     let id = publications.connection_id;
-    let mut page = Page::new("Publications");
-    if let Some(text) = notice {
-        page = page.notice_ok(&text);
-    }
-    let status = match &failed {
-        Some((_, err)) => {
-            page = page.notice_error(&problem_text(err));
-            err.status()
-        }
-        None => StatusCode::OK,
-    };
+    let (page, status) = Page::new("Publications")
+        .with_outcome(notice.as_deref(), failed.as_ref().map(|(_, err)| err));
     let mut body = format!(
         "<p><a href=\"/connections/{id}\" id=\"back\">Back to the connection</a> · \
          <a href=\"/connections/{id}/subscriptions\" id=\"to-subscriptions\">Subscriptions</a></p>\

@@ -1,28 +1,20 @@
 //! Pieces the configuration pages share: an API error as a page or as words at a field, and
 //! the checkboxes of an object's publishable fields.
 
-use axum::http::StatusCode;
 use axum::response::Response;
 use shared::crm::{FieldType, ObjectDef};
 use shared::http::ApiError;
 use shared::web::escape::escape;
 use shared::web::notice::problem_text;
-use shared::web::{Page, WebUser};
+use shared::web::{Back, WebUser, api_error_page};
 
-/// The page for an API error: its status, its problem in words.
+/// The page for an API error, with a way back to `back`.
 pub fn error_page(err: &ApiError, user: &WebUser, back: &str) -> Response {
-    let title = match err.status() {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        _ => "That did not work",
+    let back = Back {
+        href: back,
+        words: "Go back",
     };
-    Page::new(title)
-        .notice_error(&problem_text(err))
-        .push(&format!(
-            "<p><a href=\"{}\" id=\"back\">Go back</a></p>",
-            escape(back)
-        ))
-        .render(err.status(), Some(user))
+    api_error_page(err, Some(user), back)
 }
 
 /// An element id made of a name (API names are letters, digits and `_`; anything else is

@@ -9,7 +9,6 @@ use crate::routes::subscriptions as api;
 use crate::routes::{AppState, objects};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use shared::http::{ApiError, Auth, ValidJson};
@@ -67,17 +66,8 @@ async fn render(
         Err(err) => return error_page(&err, user, &back),
     };
     let id = subscriptions.connection_id;
-    let mut page = Page::new("Subscriptions");
-    if let Some(text) = notice {
-        page = page.notice_ok(&text);
-    }
-    let status = match &failed {
-        Some((_, err)) => {
-            page = page.notice_error(&problem_text(err));
-            err.status()
-        }
-        None => StatusCode::OK,
-    };
+    let (page, status) = Page::new("Subscriptions")
+        .with_outcome(notice.as_deref(), failed.as_ref().map(|(_, err)| err));
     let mut body = format!(
         "<p><a href=\"/connections/{id}\" id=\"back\">Back to the connection</a> · \
          <a href=\"/connections/{id}/publications\" id=\"to-publications\">Publications</a></p>"

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use shared::http::{ApiError, Auth, ValidJson};
 use shared::web::csrf::hidden_field;
 use shared::web::escape::escape;
-use shared::web::notice::problem_text;
 use shared::web::pagination::{links, slice};
 use shared::web::redirect::see_other;
 use shared::web::{CsrfForm, Page, WebUser};
@@ -105,17 +104,7 @@ async fn form_page(
         Some(id) => ("Connection template", format!("{LIST}/{id}")),
         None => ("New connection template", LIST.to_string()),
     };
-    let mut page = Page::new(title);
-    if let Some(words) = notice {
-        page = page.notice_ok(words);
-    }
-    let status = match error {
-        Some(err) => {
-            page = page.notice_error(&problem_text(err));
-            err.status()
-        }
-        None => StatusCode::OK,
-    };
+    let (page, status) = Page::new(title).with_outcome(notice, error);
     let mut body = format!("<p><a href=\"{LIST}\" id=\"back\">Back to the templates</a></p>");
     if let Some(results) = results {
         body.push_str(&results_list(results));

@@ -1,25 +1,15 @@
 //! Pieces the record pages share: an API error as a page, dates, a record's address, values.
 
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use shared::http::ApiError;
 use shared::web::escape::{escape, url_encode};
-use shared::web::notice::problem_text;
-use shared::web::{Page, WebUser};
+use shared::web::{Back, WebUser, api_error_page};
 
-/// The page for an API error: its status, its problem in words.
+/// The page for an API error, with a way back to the inbox.
 pub fn error_page(err: &ApiError, user: &WebUser) -> Response {
-    let title = match err.status() {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        _ => "That did not work",
-    };
-    Page::new(title)
-        .notice_error(&problem_text(err))
-        .push("<p><a href=\"/records/inbox\">Back to your inbox</a></p>")
-        .render(err.status(), Some(user))
+    api_error_page(err, Some(user), Back::INBOX)
 }
 
 /// A date as pages show it (`6 Dec 2026`).

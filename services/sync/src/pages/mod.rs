@@ -9,12 +9,10 @@ mod sync_failures_replay;
 
 use crate::routes::AppState;
 use axum::Router;
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use shared::http::ApiError;
-use shared::web::notice::problem_text;
-use shared::web::{Page, WebUser};
+use shared::web::{Back, WebUser, api_error_page};
 
 /// The page routes.
 pub fn router() -> Router<AppState> {
@@ -24,15 +22,7 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-/// The page for an API error: its status, its problem in words.
+/// The page for an API error, with a way back to the connections.
 fn error_page(err: &ApiError, user: &WebUser) -> Response {
-    let title = match err.status() {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        _ => "That did not work",
-    };
-    Page::new(title)
-        .notice_error(&problem_text(err))
-        .push("<p><a href=\"/connections\">Back to your connections</a></p>")
-        .render(err.status(), Some(user))
+    api_error_page(err, Some(user), Back::CONNECTIONS)
 }

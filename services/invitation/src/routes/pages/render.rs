@@ -1,28 +1,18 @@
 //! Pieces several pages share: an API error as a page, dates, names of orgs and users.
 
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use shared::http::ApiError;
 use shared::identity::{orgs, users};
-use shared::web::notice::problem_text;
-use shared::web::{Page, WebUser};
+use shared::web::{Back, WebUser, api_error_page};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The page for an API error: its status, its problem in words.
+/// The page for an API error, with a way back to the connections.
 pub fn error_page(err: &ApiError, user: Option<&WebUser>) -> Response {
-    let title = match err.status() {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        _ => "That did not work",
-    };
-    Page::new(title)
-        .notice_error(&problem_text(err))
-        .push("<p><a href=\"/connections\">Back to your connections</a></p>")
-        .render(err.status(), user)
+    api_error_page(err, user, Back::CONNECTIONS)
 }
 
 /// A date as pages show it (`6 Dec 2026`).
