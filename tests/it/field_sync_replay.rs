@@ -3,8 +3,8 @@
 //! to the org's own updates, and bad requests are 422 naming the field. One the copy now takes
 //! (its field made longer), replayed by the copy's id, is applied and Resolved.
 
-use crate::field_sync_reports::refusing_code;
-use crate::field_sync_support::{entries, linked, patch, record_where, settled};
+use crate::field_sync_reports::{failed_update, remove_the_cause};
+use crate::field_sync_support::{entries, patch, record_where};
 use crate::sharing_support::call;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,27 +28,8 @@ async fn replay(app: &TestApp, key: &str, body: Value, status: u16) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_a_replayed_update_older_than_the_copy_is_superseded() {
     let app = TestApp::spawn().await;
-    let l = linked(&app).await;
+    let (l, update_id) = failed_update(&app).await;
     let n = &l.n;
-    refusing_code(&app, n).await;
-    patch(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Phone": "555-0100-99" }),
-    )
-    .await;
-    let query = format!("connection_id={}&failed_only=true", n.id);
-    let failed = settled(&app, n.globex(), &query, 1).await;
-    let update_id = failed[0]["update_id"].clone();
-    eventually("the dead letter", Duration::from_secs(20), || async {
-        let letters = dead_letters::list(app.amqp_url(), app.topology(), "sync", 10)
-            .await
-            .ok()?;
-        (letters.len() == 1).then_some(())
-    })
-    .await;
 
     // A value the copy takes, newer than the refused one.
     patch(
@@ -119,55 +100,10 @@ async fn field_sync_a_replayed_update_older_than_the_copy_is_superseded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_a_replayed_update_the_copy_now_takes_is_resolved() {
     let app = TestApp::spawn().await;
-    let l = linked(&app).await;
+    let (l, _) = failed_update(&app).await;
     let n = &l.n;
-    refusing_code(&app, n).await;
-    patch(
-        &app,
-        n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Phone": "555-0100-99" }),
-    )
-    .await;
-    let query = format!("connection_id={}&failed_only=true", n.id);
-    settled(&app, n.globex(), &query, 1).await;
-    eventually("the dead letter", Duration::from_secs(20), || async {
-        let letters = dead_letters::list(app.amqp_url(), app.topology(), "sync", 10)
-            .await
-            .ok()?;
-        (letters.len() == 1).then_some(())
-    })
-    .await;
 
-    // Globex lets the field hold the value, and sync's schema read model knows it.
-    call(
-        &app,
-        Method::PATCH,
-        "/v1/objects/Account/fields/Code__c",
-        n.globex(),
-        Some(json!({ "max_length": 40 })),
-        200,
-    )
-    .await;
-    eventually(
-        "sync to know the longer field",
-        Duration::from_secs(20),
-        || async {
-            let mut conn = app.pool().get().await.ok()?;
-            let found: i64 = diesel_async::RunQueryDsl::get_result(
-                diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT count(*) FROM sync.object_schemas \
-                  WHERE object = 'Account' AND definition::text LIKE '%\"max_length\": 40%')",
-                )),
-                &mut conn,
-            )
-            .await
-            .ok()?;
-            (found >= 1).then_some(())
-        },
-    )
-    .await;
+    remove_the_cause(&app, &l).await;
 
     // By record: Globex's copy.
     assert_eq!(

@@ -2,8 +2,8 @@
 //! page, sees the refused update with its error, removes the cause, replays it and sees the
 //! outcome Applied (the page refreshes itself until the outcome is known).
 
+use crate::field_sync_reports::{failed_update, remove_the_cause};
 use crate::web_support::sign_in_link;
-use crate::web_sync_failures::{failed_update, remove_the_cause};
 use tests::TestApp;
 use tests::browser::Browser;
 

@@ -2,9 +2,9 @@
 //! "not found" on a connection's failures, reading or replaying, and the failure stays Failed;
 //! an unknown connection or a malformed id is "not found" too.
 
+use crate::field_sync_reports::failed_update;
 use crate::field_sync_support::entries;
 use crate::web_support::sign_in;
-use crate::web_sync_failures::failed_update;
 use tests::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]

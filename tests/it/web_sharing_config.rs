@@ -23,6 +23,11 @@ async fn post(
     client.post(path, &all).await
 }
 
+/// A connection's publications over the API (`path` is the page's, `/connections/{id}/publications`).
+async fn publications(app: &TestApp, key: &str, path: &str) -> Value {
+    call(app, Method::GET, &format!("/v1{path}"), key, None, 200).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn web_publications_page_publishes_fields_and_unpublishes() {
     let app = TestApp::spawn().await;
@@ -65,15 +70,7 @@ async fn web_publications_page_publishes_fields_and_unpublishes() {
     assert!(shown.body.contains("Account is published."));
     assert!(shown.body.contains("id=\"state-Account\">Published"));
     assert!(shown.body.contains("value=\"Phone\" checked"));
-    let api = call(
-        &app,
-        Method::GET,
-        &format!("/v1{path}"),
-        &p.acme.key,
-        None,
-        200,
-    )
-    .await;
+    let api = publications(&app, &p.acme.key, &path).await;
     assert_eq!(fields(&api["published"], "Account"), ["Name", "Phone"]);
 
     // A field the object lacks: the API's refusal, in words, at the object.
@@ -91,15 +88,7 @@ async fn web_publications_page_publishes_fields_and_unpublishes() {
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("id=\"error-Account\""));
     assert!(refused.body.contains("Account has no field Nope"));
-    let api = call(
-        &app,
-        Method::GET,
-        &format!("/v1{path}"),
-        &p.acme.key,
-        None,
-        200,
-    )
-    .await;
+    let api = publications(&app, &p.acme.key, &path).await;
     assert_eq!(fields(&api["published"], "Account"), ["Name", "Phone"]);
 
     let unpublished = post(
@@ -110,15 +99,7 @@ async fn web_publications_page_publishes_fields_and_unpublishes() {
     )
     .await;
     assert_eq!(unpublished.status, 303, "{}", unpublished.body);
-    let api = call(
-        &app,
-        Method::GET,
-        &format!("/v1{path}"),
-        &p.acme.key,
-        None,
-        200,
-    )
-    .await;
+    let api = publications(&app, &p.acme.key, &path).await;
     assert_eq!(api["published"], json!([]));
     let again = post(
         &olga,

@@ -4,76 +4,11 @@
 //! leaves no failure. A bad update id is an error page naming the field; a POST without the
 //! CSRF field is refused.
 
-use crate::field_sync_reports::refusing_code;
-use crate::field_sync_support::{Linked, linked, patch, settled};
-use crate::sharing_support::call;
+use crate::field_sync_reports::{failed_update, remove_the_cause};
 use crate::web_support::{WebClient, sign_in};
-use reqwest::Method;
-use serde_json::json;
-use shared::amqp::dead_letters;
 use shared::testing::eventually;
 use std::time::Duration;
 use tests::TestApp;
-
-/// Acme and Globex linked; Acme's phone, too long for Globex's Code__c, failed at Globex and
-/// is dead-lettered. Returns the link and the failed update's id.
-pub async fn failed_update(app: &TestApp) -> (Linked, String) {
-    let l = linked(app).await;
-    refusing_code(app, &l.n).await;
-    patch(
-        app,
-        l.n.acme(),
-        "Account",
-        "acc-1",
-        json!({ "Phone": "555-0100-99" }),
-    )
-    .await;
-    let query = format!("connection_id={}&failed_only=true", l.n.id);
-    let failed = settled(app, l.n.globex(), &query, 1).await;
-    let update_id = failed[0]["update_id"]
-        .as_str()
-        .expect("an update id")
-        .to_string();
-    eventually("the dead letter", Duration::from_secs(20), || async {
-        let letters = dead_letters::list(app.amqp_url(), app.topology(), "sync", 10)
-            .await
-            .ok()?;
-        (letters.len() == 1).then_some(())
-    })
-    .await;
-    (l, update_id)
-}
-
-/// Globex lets Code__c hold the value, and sync's schema read model knows it.
-pub async fn remove_the_cause(app: &TestApp, l: &Linked) {
-    call(
-        app,
-        Method::PATCH,
-        "/v1/objects/Account/fields/Code__c",
-        l.n.globex(),
-        Some(json!({ "max_length": 40 })),
-        200,
-    )
-    .await;
-    eventually(
-        "sync to know the longer field",
-        Duration::from_secs(20),
-        || async {
-            let mut conn = app.pool().get().await.ok()?;
-            let found: i64 = diesel_async::RunQueryDsl::get_result(
-                diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT count(*) FROM sync.object_schemas \
-                  WHERE object = 'Account' AND definition::text LIKE '%\"max_length\": 40%')",
-                )),
-                &mut conn,
-            )
-            .await
-            .ok()?;
-            (found >= 1).then_some(())
-        },
-    )
-    .await;
-}
 
 async fn page_where(client: &WebClient, path: &str, what: &str, text: &str) -> String {
     eventually(what, Duration::from_secs(20), || async {
