@@ -1,6 +1,6 @@
 //! Every connection action, over HTTP, ends in its email to the right person.
 
-use crate::connections_support::{invite, pair, token_for};
+use crate::connections_support::{claim, claim_and_accept, invite, pair, token_for};
 use serde_json::json;
 use shared::testing::eventually;
 use std::time::Duration;
@@ -57,22 +57,7 @@ async fn connections_every_action_sends_its_email_to_the_right_person() {
     // Accept, then deactivate: the inviter's owner hears of the acceptance, the other side of
     // the deactivation.
     let (second, token) = invite(&app, &p, "gina@globex.example").await;
-    let claim = app
-        .post(
-            "/v1/invitations/claim",
-            Some(&p.globex.key),
-            &json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(claim.status(), 200);
-    let accept = app
-        .post(
-            &format!("/v1/connections/{second}/accept"),
-            Some(&p.globex.key),
-            &json!({ "owner_user_id": p.globex_owner }),
-        )
-        .await;
-    assert_eq!(accept.status(), 200);
+    claim_and_accept(&app, &p, &second, &token).await;
     let accepted = nth_email(&app, "olga@acme.example", 1).await;
     assert_eq!(accepted.subject, "Globex accepted your invitation");
     assert!(
@@ -94,14 +79,7 @@ async fn connections_every_action_sends_its_email_to_the_right_person() {
 
     // Decline: the inviter's owner hears of it.
     let (third, token) = invite(&app, &p, "dina@globex.example").await;
-    let claim = app
-        .post(
-            "/v1/invitations/claim",
-            Some(&p.globex.key),
-            &json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(claim.status(), 200);
+    claim(&app, &p, &token).await;
     act(
         &app,
         &p.globex.key,

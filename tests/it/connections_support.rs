@@ -48,6 +48,31 @@ pub async fn invite(app: &TestApp, pair: &Pair, email: &str) -> (String, String)
     (id, token)
 }
 
+/// Globex claims the invitation `token` (the link's answer: 200).
+pub async fn claim(app: &TestApp, pair: &Pair, token: &str) {
+    let claim = app
+        .post(
+            "/v1/invitations/claim",
+            Some(&pair.globex.key),
+            &json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(claim.status(), 200, "claimed");
+}
+
+/// Globex claims the invitation `token` of connection `id` and accepts it, Gus owning it.
+pub async fn claim_and_accept(app: &TestApp, pair: &Pair, id: &str, token: &str) {
+    claim(app, pair, token).await;
+    let accept = app
+        .post(
+            &format!("/v1/connections/{id}/accept"),
+            Some(&pair.globex.key),
+            &json!({ "owner_user_id": pair.globex_owner }),
+        )
+        .await;
+    assert_eq!(accept.status(), 200, "accepted");
+}
+
 /// The token of the `nth` invitation email received by `email`.
 pub async fn token_for(app: &TestApp, email: &str, nth: usize) -> String {
     let received = eventually("the invitation email", Duration::from_secs(20), || async {

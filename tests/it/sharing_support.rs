@@ -1,8 +1,8 @@
 //! Helpers of the sharing tests: an accepted connection both sides can publish to, waiting for
 //! the sharing service's read model, and JSON requests that assert their status.
 
-use crate::connections_support::{Pair, invite, pair};
-use serde_json::{Value, json};
+use crate::connections_support::{Pair, claim_and_accept, invite, pair};
+use serde_json::Value;
 use shared::testing::eventually;
 use std::time::Duration;
 use tests::TestApp;
@@ -19,22 +19,7 @@ pub async fn connected(app: &TestApp) -> (Pair, String) {
 pub async fn connected_via(app: &TestApp, contact: &str) -> (Pair, String) {
     let p = pair(app).await;
     let (id, token) = invite(app, &p, contact).await;
-    let claim = app
-        .post(
-            "/v1/invitations/claim",
-            Some(&p.globex.key),
-            &json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(claim.status(), 200, "claimed");
-    let accept = app
-        .post(
-            &format!("/v1/connections/{id}/accept"),
-            Some(&p.globex.key),
-            &json!({ "owner_user_id": p.globex_owner }),
-        )
-        .await;
-    assert_eq!(accept.status(), 200, "accepted");
+    claim_and_accept(app, &p, &id, &token).await;
     visible(app, &p.globex.key, &id).await;
     (p, id)
 }

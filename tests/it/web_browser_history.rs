@@ -1,9 +1,8 @@
 //! A connection's page in real Chromium: its history paged and filtered, and the CSV its link
 //! downloads (fetched with the browser's own session cookie).
 
-use crate::connections_support::{history_kinds, invite, pair};
+use crate::connections_support::{claim_and_accept, history_kinds, invite, pair};
 use crate::web_browser_support::{check_page, sign_in};
-use serde_json::json;
 use shared::ids::ConnectionId;
 use shared::message::Envelope;
 use shared::message::events::Recipient;
@@ -49,22 +48,7 @@ async fn web_browser_history_paged_filtered_and_downloaded_as_csv() {
     let app = TestApp::spawn().await;
     let p = pair(&app).await;
     let (id, token) = invite(&app, &p, "gus@globex.example").await;
-    let claim = app
-        .post(
-            "/v1/invitations/claim",
-            Some(&p.globex.key),
-            &json!({ "token": token }),
-        )
-        .await;
-    assert_eq!(claim.status(), 200);
-    let accept = app
-        .post(
-            &format!("/v1/connections/{id}/accept"),
-            Some(&p.globex.key),
-            &json!({ "owner_user_id": p.globex_owner }),
-        )
-        .await;
-    assert_eq!(accept.status(), 200);
+    claim_and_accept(&app, &p, &id, &token).await;
     let connection_id = ConnectionId(uuid::Uuid::parse_str(&id).expect("a uuid"));
     for n in 0..FAILURES {
         app.publisher
