@@ -9,6 +9,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod escape;
+pub mod field_error;
 pub mod layout;
 pub mod notice;
 pub mod pagination;
