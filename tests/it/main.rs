@@ -105,5 +105,6 @@ mod web_records;
 mod web_screenshots;
 mod web_sharing_config;
 mod web_sign_in;
+mod web_sign_in_limit;
 mod web_support;
 mod web_sync_failures;
