@@ -96,6 +96,7 @@ mod web_browser_smoke;
 mod web_browser_support;
 mod web_browser_sync_failure;
 mod web_connection_edit;
+mod web_gateway;
 mod web_invitation;
 mod web_isolation;
 mod web_isolation_misc;
