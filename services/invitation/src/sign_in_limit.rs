@@ -8,7 +8,7 @@
 use axum::http::HeaderMap;
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{Bytea, Text};
+use diesel::sql_types::{Bytea, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use shared::web::session;
 use std::net::{IpAddr, SocketAddr};
@@ -66,8 +66,8 @@ pub async fn check(
     let email_hash = session::hash(&email.to_lowercase());
     let client_hash = session::hash(client);
     conn.transaction(async |conn| {
-        // Two requests for the same key are counted one after the other (the email's lock is
-        // always taken before the client's, so two requests never wait for each other).
+        // Two requests for the same key are counted one after the other. The email's lock is
+        // always taken before the client's, so two requests never wait on each other in a cycle.
         for (kind, key) in [("email", &email_hash), ("client", &client_hash)] {
             diesel::sql_query(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1 || encode($2, 'hex'), 0))",
@@ -77,25 +77,29 @@ pub async fn check(
             .execute(conn)
             .await?;
         }
-        let since = Utc::now() - WINDOW;
-        diesel::delete(
-            sign_in_requests::table
-                .filter(sign_in_requests::requested_at.le(since))
-                .filter(
-                    sign_in_requests::email_hash
-                        .eq(&email_hash)
-                        .or(sign_in_requests::client_hash.eq(&client_hash)),
-                ),
+        let now = Utc::now();
+        let since = now - WINDOW;
+        // Requests older than the window count no more: removed, whoever made them, so the
+        // table holds one window's requests. Rows another request is removing are skipped, so
+        // two requests never wait for each other here.
+        diesel::sql_query(
+            "DELETE FROM invitation.sign_in_requests WHERE id IN (\
+             SELECT id FROM invitation.sign_in_requests WHERE requested_at <= $1 \
+             LIMIT 1000 FOR UPDATE SKIP LOCKED)",
         )
+        .bind::<Timestamptz, _>(since)
         .execute(conn)
         .await?;
+        let recent = sign_in_requests::requested_at.gt(since);
         let by_email: i64 = sign_in_requests::table
             .filter(sign_in_requests::email_hash.eq(&email_hash))
+            .filter(recent)
             .count()
             .get_result(conn)
             .await?;
         let by_client: i64 = sign_in_requests::table
             .filter(sign_in_requests::client_hash.eq(&client_hash))
+            .filter(recent)
             .count()
             .get_result(conn)
             .await?;
@@ -106,6 +110,7 @@ pub async fn check(
             .values((
                 sign_in_requests::email_hash.eq(&email_hash),
                 sign_in_requests::client_hash.eq(&client_hash),
+                sign_in_requests::requested_at.eq(now),
             ))
             .execute(conn)
             .await?;

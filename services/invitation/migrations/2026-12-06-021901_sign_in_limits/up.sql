@@ -9,3 +9,4 @@ CREATE TABLE invitation.sign_in_requests (
 );
 CREATE INDEX sign_in_requests_by_email ON invitation.sign_in_requests (email_hash, requested_at);
 CREATE INDEX sign_in_requests_by_client ON invitation.sign_in_requests (client_hash, requested_at);
+CREATE INDEX sign_in_requests_by_time ON invitation.sign_in_requests (requested_at);
