@@ -1,7 +1,8 @@
 //! Editing a connection from its page: the edit is saved and shown in the details and the
 //! history; a bad value is refused in words at the field it names; another org's session gets
-//! "not found" and changes nothing.
+//! "not found" and changes nothing. The invited org edits only its own owner.
 
+use crate::connections_support::{invite, pair};
 use crate::web_support::{WebPage, sign_in};
 use serde_json::{Value, json};
 use tests::TestApp;
@@ -147,4 +148,54 @@ async fn connection(app: &TestApp, key: &str, id: &str) -> Value {
         .json()
         .await
         .expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_connection_edit_by_the_invited_org_changes_only_its_own_owner() {
+    let app = TestApp::spawn().await;
+    let p = pair(&app).await;
+    let (id, token) = invite(&app, &p, "gina@globex.example").await;
+    let claimed = app
+        .post(
+            "/v1/invitations/claim",
+            Some(&p.globex.key),
+            &json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(claimed.status(), 200);
+    let hana = app
+        .create_user(&p.globex, "Hana Globex", "hana@globex.example")
+        .await;
+
+    // Globex's form has only its owner: the account and contact are the inviter's.
+    let gus = sign_in(&app, "gus@globex.example", 1).await;
+    let form = gus.get(&format!("/connections/{id}/edit")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("<label for=\"owner\">"));
+    assert!(!form.body.contains("id=\"account\"") && !form.body.contains("id=\"contact-email\""));
+
+    // Saving changes Globex's owner only; an account slipped into the post is not read.
+    let saved = gus
+        .post(
+            &format!("/connections/{id}/edit"),
+            &[
+                ("csrf", &form.csrf()),
+                ("account", "Taken over"),
+                ("owner_user_id", &hana.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = gus.get(&format!("/connections/{id}?done=edit")).await;
+    assert!(
+        page.body.contains("<dd id=\"owner\">Hana Globex</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Connection owner changed"));
+    let theirs = connection(&app, &p.globex.key, &id).await;
+    assert_eq!(theirs["owner_user_id"], hana.to_string());
+    let acme_side = connection(&app, &p.acme.key, &id).await;
+    assert_eq!(acme_side["owner_user_id"], p.acme_owner.to_string());
+    assert_eq!(acme_side["account"], Value::Null);
 }
