@@ -37,6 +37,7 @@ async fn web_a_third_orgs_session_gets_404_on_each_url_and_changes_nothing() {
         format!("/connections/{id}/cancel"),
         format!("/connections/{id}/resend"),
         format!("/connections/{id}/deactivate"),
+        format!("/connections/{id}/edit"),
     ];
     for url in &urls {
         let page = ian.get(url).await;
@@ -50,6 +51,7 @@ async fn web_a_third_orgs_session_gets_404_on_each_url_and_changes_nothing() {
         "accept",
         "decline",
         "decide-later",
+        "edit",
     ] {
         let page = ian
             .post(&format!("/connections/{id}/{action}"), &[("csrf", &csrf)])

@@ -41,8 +41,13 @@ pub struct WebClient {
 
 impl WebClient {
     pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.base_url)
+    }
+
+    /// A client of the site at `base_url` (a gateway in front of the app, say).
+    pub fn at(base_url: &str) -> Self {
         Self {
-            base_url: app.base_url.clone(),
+            base_url: base_url.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -115,8 +120,23 @@ impl WebClient {
     }
 
     pub async fn get(&self, path: &str) -> WebPage {
-        self.send(self.http.get(format!("{}{path}", self.base_url)))
-            .await
+        self.get_from(&self.base_url, path).await
+    }
+
+    /// `GET` with this client's cookies from another address (a service behind the gateway).
+    pub async fn get_from(&self, base_url: &str, path: &str) -> WebPage {
+        self.send(self.http.get(format!("{base_url}{path}"))).await
+    }
+
+    /// Posts as a client at `address` behind the gateway (which names it in `X-Real-IP`).
+    pub async fn post_from(&self, address: &str, path: &str, fields: &[(&str, &str)]) -> WebPage {
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base_url))
+                .header("x-real-ip", address)
+                .form(fields),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> WebPage {
@@ -161,7 +181,12 @@ pub async fn sign_in_link(app: &TestApp, email: &str, nth: usize) -> String {
 
 /// Signs `email` in as a browser would: asks for a link, follows it, presses Sign in.
 pub async fn sign_in(app: &TestApp, email: &str, nth: usize) -> WebClient {
-    let client = WebClient::new(app);
+    sign_in_at(app, &app.base_url, email, nth).await
+}
+
+/// [`sign_in`] on the site at `base_url` (the app's emails still come to its SMTP sink).
+pub async fn sign_in_at(app: &TestApp, base_url: &str, email: &str, nth: usize) -> WebClient {
+    let client = WebClient::at(base_url);
     let asked = client.post("/sign-in", &[("email", email)]).await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     let link = sign_in_link(app, email, nth).await;

@@ -6,6 +6,7 @@ pub mod app;
 pub mod browser;
 pub mod email;
 pub mod events;
+pub mod gateway;
 pub mod linked_orgs;
 pub mod private_postgres;
 pub mod private_rabbit;

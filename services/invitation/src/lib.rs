@@ -13,6 +13,7 @@ pub mod org_users;
 pub mod routes;
 pub mod schema;
 pub mod sign_in;
+pub mod sign_in_limit;
 pub mod templates;
 pub mod token;
 

@@ -6,15 +6,21 @@
 //! - a body may not pause longer than [`HttpTimeouts::body_idle`] between two pieces, or reading
 //!   it fails and the request gets `408` (see [`super::ValidJson`]), then the connection closes.
 //!
+//! Each request carries its peer's address as [`ConnectInfo`] (the sign-in rate limit counts
+//! per client address).
+//!
 //! Shutdown stops accepting, lets requests in flight finish, and closes idle connections.
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// How long a client may take to send a request.
@@ -43,9 +49,9 @@ pub async fn serve_http(
         .header_read_timeout(timeouts.header_read);
     let graceful = GracefulShutdown::new();
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // E.g. too many open files: back off instead of spinning.
                     tracing::warn!(error = %err, "accepting a connection failed");
@@ -58,7 +64,14 @@ pub async fn serve_http(
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(error = %err, "TCP_NODELAY not set");
         }
-        let service = TowerToHyperService::new(router.clone());
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(ConnectInfo::<SocketAddr>(peer));
+                request
+            },
+        ));
         // No route upgrades a connection (no WebSockets), so plain HTTP/1.1 connections suffice.
         let connection = http1.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);

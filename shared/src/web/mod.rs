@@ -10,6 +10,7 @@ pub mod assets;
 pub mod csrf;
 pub mod error_page;
 pub mod escape;
+pub mod field_error;
 pub mod layout;
 pub mod notice;
 pub mod pagination;

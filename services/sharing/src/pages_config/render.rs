@@ -5,7 +5,8 @@ use axum::response::Response;
 use shared::crm::{FieldType, ObjectDef};
 use shared::http::ApiError;
 use shared::web::escape::escape;
-use shared::web::notice::problem_text;
+// Shared with the other services' forms.
+pub use shared::web::field_error::{error_at, id_part};
 use shared::web::{Back, WebUser, api_error_page};
 
 /// The page for an API error, with a way back to `back`.
@@ -15,32 +16,6 @@ pub fn error_page(err: &ApiError, user: &WebUser, back: &str) -> Response {
         words: "Go back",
     };
     api_error_page(err, Some(user), back)
-}
-
-/// An element id made of a name (API names are letters, digits and `_`; anything else is
-/// replaced, so the id stays valid).
-pub fn id_part(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
-/// The API error in words, placed at the control of `field` when the error names it.
-pub fn error_at(error: Option<&ApiError>, field: &str) -> String {
-    match error {
-        Some(err) if err.problem().field.as_deref() == Some(field) => format!(
-            "<p class=\"notice error field-error\" id=\"error-{}\">{}</p>",
-            id_part(field),
-            escape(&problem_text(err))
-        ),
-        _ => String::new(),
-    }
 }
 
 /// Whether a field of this type can be published (the API refuses the others).

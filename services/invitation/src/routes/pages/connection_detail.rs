@@ -6,6 +6,7 @@ use super::super::AppState;
 use super::super::export;
 use super::super::read::{self, HistoryQuery};
 use super::connection_actions::{self, PageAction};
+use super::connection_edit;
 use super::connections_list::partner_name;
 use super::render::{date, date_time, error_page, org_names, user_names};
 use crate::connection::ConnectionView;
@@ -122,11 +123,16 @@ async fn render(
     .await?;
     let kind = params.kind.as_deref().filter(|k| !k.is_empty());
     let mut page = Page::new("Connection");
-    if let Some(done) = params.done.as_deref().and_then(PageAction::parse) {
-        page = page.notice_ok(done.done_words());
+    match params.done.as_deref() {
+        Some("edit") => page = page.notice_ok("The connection was saved."),
+        done => {
+            if let Some(done) = done.and_then(PageAction::parse) {
+                page = page.notice_ok(done.done_words());
+            }
+        }
     }
     let mut body = details(&state, user, &view).await?;
-    let actions: String = connection_actions::available(&view, user)
+    let mut actions: String = connection_actions::available(&view, user)
         .iter()
         .map(|action| {
             format!(
@@ -137,6 +143,12 @@ async fn render(
             )
         })
         .collect();
+    if connection_edit::editable(&view) {
+        actions.push_str(&format!(
+            "<a class=\"action\" id=\"action-edit\" href=\"/connections/{}/edit\">Edit the connection</a>",
+            view.id
+        ));
+    }
     if !actions.is_empty() {
         body.push_str(&format!("<p id=\"actions\">{actions}</p>"));
     }

@@ -46,7 +46,8 @@ fn parse_line(line: &str) -> Contact {
     }
 }
 
-async fn owner_options(
+/// The org's active users as the owner's options, `chosen` (or the user) selected.
+pub(super) async fn owner_options(
     state: &AppState,
     user: &WebUser,
     chosen: Option<Uuid>,

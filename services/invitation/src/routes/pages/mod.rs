@@ -5,6 +5,7 @@
 
 mod connection_actions;
 mod connection_detail;
+mod connection_edit;
 mod connection_new;
 mod connections_list;
 mod invitation;
@@ -32,6 +33,10 @@ pub fn router() -> Router<AppState> {
             get(connection_new::form).post(connection_new::invite),
         )
         .route("/connections/{id}", get(connection_detail::show))
+        .route(
+            "/connections/{id}/edit",
+            get(connection_edit::form).post(connection_edit::save),
+        )
         .route(
             "/connections/{id}/history.csv",
             get(connection_detail::history_csv),

@@ -5,15 +5,17 @@
 
 use super::AppState;
 use crate::sign_in::{self, Refused};
-use axum::Form;
-use axum::extract::{Query, State};
+use crate::sign_in_limit::{self, Verdict};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
 use serde::Deserialize;
 use shared::web::escape::{escape, url_decode, url_encode};
 use shared::web::redirect::{safe_next, see_other};
 use shared::web::session::{self, clear_cookie, cookie_value, session_cookie, set_cookie};
 use shared::web::{CsrfForm, MaybeWebUser, Page};
+use std::net::SocketAddr;
 
 /// The cookie that keeps `next` while the user fetches the email.
 const NEXT_COOKIE: &str = "pn_next";
@@ -55,8 +57,14 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-/// `POST /sign-in`: the same answer whether or not the address belongs to a user.
-pub async fn request(State(state): State<AppState>, Form(form): Form<SignInForm>) -> Response {
+/// `POST /sign-in`: the same answer whether or not the address belongs to a user, and, over
+/// the limit of requests ([`sign_in_limit`]), the same request to wait, with no email sent.
+pub async fn request(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
     let email = match shared::validate::email("email", &form.email) {
         Ok(email) => email,
@@ -67,8 +75,24 @@ pub async fn request(State(state): State<AppState>, Form(form): Form<SignInForm>
                 .render(StatusCode::UNPROCESSABLE_ENTITY, None);
         }
     };
+    let client = sign_in_limit::client_address(&headers, peer.map(|Extension(ConnectInfo(p))| p));
     let issued = match state.pool.get().await {
-        Ok(mut conn) => sign_in::request_links(&mut conn, &state.config.common, &email).await,
+        Ok(mut conn) => match sign_in_limit::check(&mut conn, &email, &client).await {
+            Ok(Verdict::Allowed) => {
+                sign_in::request_links(&mut conn, &state.config.common, &email).await
+            }
+            Ok(Verdict::TooMany) => {
+                return Page::new("Wait before asking again")
+                    .notice_error(&format!(
+                        "Too many sign-in links were asked for this address or from your network. \
+                         Wait {} minutes, then ask again; a link already sent still works.",
+                        sign_in_limit::WINDOW.num_minutes()
+                    ))
+                    .push(&form_markup(&next, &form.email))
+                    .render(StatusCode::TOO_MANY_REQUESTS, None);
+            }
+            Err(err) => Err(err.into()),
+        },
         Err(err) => Err(err.into()),
     };
     if let Err(err) = issued {

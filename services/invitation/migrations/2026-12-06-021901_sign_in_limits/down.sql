@@ -1,0 +1,1 @@
+DROP TABLE invitation.sign_in_requests;
