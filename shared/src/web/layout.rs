@@ -1,5 +1,7 @@
-//! The page layout: title, navigation (Connections, sign out), notices, the stylesheet.
-//! Pages are built from trusted markup: everything from outside is escaped before it is added.
+//! The page layout: title, navigation (Connections, sign out), notices, the stylesheet, and
+//! for a page that asks, one script of this site (progressive enhancement: the page works
+//! without it). Pages are built from trusted markup: everything from outside is escaped before
+//! it is added.
 
 use super::csrf;
 use super::escape::escape;
@@ -13,6 +15,8 @@ pub struct Page {
     title: String,
     notices: String,
     body: String,
+    /// A script of this site (`/assets/...`) the page loads, if any.
+    script: Option<&'static str>,
 }
 
 impl Page {
@@ -21,7 +25,15 @@ impl Page {
             title: title.to_string(),
             notices: String::new(),
             body: String::new(),
+            script: None,
         }
+    }
+
+    /// Loads the script at `path` (a path of this site) at the end of the page; the page's
+    /// policy then lets scripts of this site run and fetch from it, and nothing else.
+    pub fn script(mut self, path: &'static str) -> Self {
+        self.script = Some(path);
+        self
     }
 
     /// Adds trusted markup to the body.
@@ -50,6 +62,7 @@ impl Page {
                 "<nav aria-label=\"Main\"><a href=\"/connections\" id=\"nav-connections\">Connections</a>\
                  <a href=\"/records/inbox\" id=\"nav-inbox\">Inbox</a>\
                  <a href=\"/connection-templates\" id=\"nav-templates\">Templates</a>\
+                 <a href=\"/email-templates\" id=\"nav-email\">Email</a>\
                  <span class=\"who\">{name} · {org}</span>\
                  <form method=\"post\" action=\"/sign-out\" class=\"inline\">{csrf}\
                  <button type=\"submit\" id=\"sign-out\">Sign out</button></form></nav>",
@@ -65,24 +78,35 @@ impl Page {
              <title>{title} · PartnerNet</title>\
              <link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
              <body><header><a class=\"brand\" href=\"/connections\">PartnerNet</a>{nav}</header>\
-             <main><h1>{title}</h1>{notices}{body}</main></body></html>\n",
+             <main><h1>{title}</h1>{notices}{body}</main>{script}</body></html>\n",
             notices = self.notices,
             body = self.body,
+            script = self
+                .script
+                .map(|path| format!("<script src=\"{}\" defer></script>", escape(path)))
+                .unwrap_or_default(),
         );
+        let scripts = if self.script.is_some() {
+            "script-src 'self'; connect-src 'self'; "
+        } else {
+            ""
+        };
         (
             status,
             [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
                 // Pages may carry tokens in their address or show an org's data: no caching,
-                // no referrer, no scripts, no framing, forms only to this site.
-                (header::CACHE_CONTROL, "no-store"),
-                (header::REFERRER_POLICY, "no-referrer"),
+                // no referrer, no scripts but the page's own, no framing, forms only to this site.
+                (header::CACHE_CONTROL, "no-store".to_string()),
+                (header::REFERRER_POLICY, "no-referrer".to_string()),
                 (
                     header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                     frame-ancestors 'none'; base-uri 'none'",
+                    format!(
+                        "default-src 'none'; {scripts}style-src 'self'; img-src 'self'; \
+                         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+                    ),
                 ),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             ],
             html,
         )

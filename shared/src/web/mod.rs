@@ -12,6 +12,7 @@ pub mod escape;
 pub mod layout;
 pub mod notice;
 pub mod pagination;
+pub mod problem_page;
 pub mod redirect;
 pub mod session;
 pub mod tables;
