@@ -209,7 +209,7 @@ async fn web_email_templates_are_listed_edited_with_errors_at_the_line_and_previ
         .await;
     assert_eq!(broken.status, 422, "{}", broken.body);
     assert!(
-        broken.body.contains("line 3, column 15: unknown variable"),
+        broken.body.contains("line 3: unknown variable"),
         "{}",
         broken.body
     );

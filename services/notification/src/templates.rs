@@ -76,12 +76,10 @@ pub struct TemplateProblem {
 
 impl std::fmt::Display for TemplateProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => {
-                write!(f, "line {line}, column {column}: {}", self.reason)
-            }
-            (Some(line), None) => write!(f, "line {line}: {}", self.reason),
-            _ => f.write_str(&self.reason),
+        // The column is a field of the API's problem; the detail keeps its "line N: " form.
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.reason),
+            None => f.write_str(&self.reason),
         }
     }
 }
