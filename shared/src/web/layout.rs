@@ -17,6 +17,8 @@ pub struct Page {
     body: String,
     /// A script of this site (`/assets/...`) the page loads, if any.
     script: Option<&'static str>,
+    /// Whether `style="..."` attributes apply (see [`Page::allow_style_attributes`]).
+    style_attributes: bool,
 }
 
 impl Page {
@@ -26,7 +28,17 @@ impl Page {
             notices: String::new(),
             body: String::new(),
             script: None,
+            style_attributes: false,
         }
+    }
+
+    /// Lets `style="..."` attributes apply (not `<style>` elements, not scripts): for a page
+    /// showing an email's HTML in a sandboxed `<iframe srcdoc>`, which inherits the page's
+    /// policy, and whose emails are styled by such attributes. The page's own markup has none,
+    /// and everything from outside is escaped, so nothing else gains a style.
+    pub fn allow_style_attributes(mut self) -> Self {
+        self.style_attributes = true;
+        self
     }
 
     /// Loads the script at `path` (a path of this site) at the end of the page; the page's
@@ -91,6 +103,11 @@ impl Page {
         } else {
             ""
         };
+        let style_attributes = if self.style_attributes {
+            "style-src-attr 'unsafe-inline'; "
+        } else {
+            ""
+        };
         (
             status,
             [
@@ -102,7 +119,7 @@ impl Page {
                 (
                     header::CONTENT_SECURITY_POLICY,
                     format!(
-                        "default-src 'none'; {scripts}style-src 'self'; img-src 'self'; \
+                        "default-src 'none'; {scripts}style-src 'self'; {style_attributes}img-src 'self'; \
                          form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
                     ),
                 ),
@@ -111,5 +128,34 @@ impl Page {
             html,
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(page: Page) -> String {
+        let response = page.render(StatusCode::OK, None);
+        response
+            .headers()
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[test]
+    fn scripts_and_style_attributes_are_allowed_only_on_the_pages_that_ask() {
+        let plain = policy(Page::new("Plain"));
+        assert!(!plain.contains("script-src") && !plain.contains("style-src-attr"));
+        let scripted = policy(
+            Page::new("Scripted")
+                .script("/assets/x.js")
+                .allow_style_attributes(),
+        );
+        assert!(scripted.contains("script-src 'self'; connect-src 'self'"));
+        assert!(scripted.contains("style-src-attr 'unsafe-inline'"));
+        assert!(scripted.starts_with("default-src 'none'"));
     }
 }

@@ -87,6 +87,7 @@ fn page(
     Page::new(&format!("Email: {title}"))
         .push(&body)
         .script(SCRIPT)
+        .allow_style_attributes()
 }
 
 /// `GET /email-templates/{kind}`.
