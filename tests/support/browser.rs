@@ -373,7 +373,6 @@ impl Browser {
     /// to `path`.
     pub async fn screenshot(&self, path: impl AsRef<Path>) {
         let path = path.as_ref();
-        let url = self.current_url().await;
         let height = self
             .script(
                 "return Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);",
@@ -384,14 +383,28 @@ impl Browser {
             .unwrap_or(u64::from(self.viewport.height));
         let clip =
             json!({ "x": 0, "y": 0, "width": self.viewport.width, "height": height, "scale": 1 });
+        // Beyond the viewport Chromium leaves out frames drawn by another process (a sandboxed
+        // preview): on a desktop the viewport is made as tall as the page for the shot instead.
+        // A phone keeps its mobile emulation (chromedriver's) and is shot beyond its viewport.
+        let tall = !self.viewport.mobile;
+        if tall {
+            self.cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": self.viewport.width, "height": height,
+                        "deviceScaleFactor": 1, "mobile": false }),
+            )
+            .await;
+        }
         let shot = self
-            .client
-            .issue_cmd(cdp::Cdp {
-                cmd: "Page.captureScreenshot",
-                params: json!({ "format": "png", "captureBeyondViewport": true, "clip": clip }),
-            })
-            .await
-            .unwrap_or_else(|e| panic!("a screenshot of {url}: {e}"));
+            .cdp(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": !tall, "clip": clip }),
+            )
+            .await;
+        if tall {
+            self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+                .await;
+        }
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().unwrap_or_default())
             .expect("a base64 PNG");

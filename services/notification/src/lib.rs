@@ -15,11 +15,13 @@ pub mod kinds;
 pub mod lease;
 pub mod mailer;
 pub mod masking;
+pub mod pages;
 pub mod requests;
 pub mod routes;
 pub mod schema;
 pub mod sender;
 pub mod smtp_pool;
+pub mod template_position;
 pub mod templates;
 
 pub use config::Config;

@@ -12,6 +12,7 @@
 //! token included). Only save-time checks, which render public sample values, give the detail.
 
 use crate::kinds::{COMMON_VARIABLES, KINDS, Kind};
+use crate::template_position as position;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -68,11 +69,14 @@ pub struct TemplateProblem {
     /// `subject`, `text` or `html`.
     pub field: &'static str,
     pub line: Option<usize>,
+    /// The column on `line` (1-based, in characters), when known.
+    pub column: Option<usize>,
     pub reason: String,
 }
 
 impl std::fmt::Display for TemplateProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The column is a field of the API's problem; the detail keeps its "line N: " form.
         match self.line {
             Some(line) => write!(f, "line {line}: {}", self.reason),
             None => f.write_str(&self.reason),
@@ -155,6 +159,7 @@ impl Templates {
                 return Err(TemplateProblem {
                     field: "kind",
                     line: None,
+                    column: None,
                     reason: format!("no template for email kind {kind}"),
                 });
             }
@@ -163,16 +168,20 @@ impl Templates {
         let context = minijinja::Value::from_serialize(context);
         let mut out = [String::new(), String::new(), String::new()];
         for ((slot, (field, name)), (_, limit)) in out.iter_mut().zip(PARTS).zip(RENDERED_LIMITS) {
-            let template = env.get_template(name).map_err(|e| problem(field, &e))?;
+            let source = source_of(set, field);
+            let template = env
+                .get_template(name)
+                .map_err(|e| problem(field, source, &e))?;
             *slot = render_bounded(&template, &context, limit).map_err(|e| match e {
                 Bounded::TooLarge => TemplateProblem {
                     field,
                     line: None,
+                    column: None,
                     reason: format!("renders to more than {limit} bytes"),
                 },
                 Bounded::Failed(e) => match detail {
-                    Detail::Shown => problem(field, &e),
-                    Detail::Withheld => problem_without_values(field, &e),
+                    Detail::Shown => problem(field, source, &e),
+                    Detail::Withheld => problem_without_values(field, source, &e),
                 },
             })?;
         }
@@ -196,21 +205,27 @@ impl Templates {
                 return Err(TemplateProblem {
                     field,
                     line: None,
+                    column: None,
                     reason: format!("must have 1 to {max} characters"),
                 });
             }
             // PostgreSQL text cannot hold NUL; refused here rather than failing the save.
             if source.contains('\0') {
+                let at = position::of_word(source, "\0");
                 return Err(TemplateProblem {
                     field,
-                    line: line_of(source, "\0"),
+                    line: at.map(|p| p.line),
+                    column: at.map(|p| p.column),
                     reason: "must not contain NUL characters".into(),
                 });
             }
         }
         let env = environment(set)?;
         for (field, name) in PARTS {
-            let template = env.get_template(name).map_err(|e| problem(field, &e))?;
+            let source = source_of(set, field);
+            let template = env
+                .get_template(name)
+                .map_err(|e| problem(field, source, &e))?;
             let mut unknown: Vec<String> = template
                 .undeclared_variables(false)
                 .into_iter()
@@ -220,14 +235,11 @@ impl Templates {
                 .collect();
             unknown.sort();
             if let Some(variable) = unknown.first() {
-                let source = match field {
-                    "subject" => &set.subject,
-                    "text" => &set.text,
-                    _ => &set.html,
-                };
+                let at = position::of_word(source, variable);
                 return Err(TemplateProblem {
                     field,
-                    line: line_of(source, variable),
+                    line: at.map(|p| p.line),
+                    column: at.map(|p| p.column),
                     reason: format!(
                         "unknown variable `{variable}`; the {} email offers: {}",
                         kind.name,
@@ -326,18 +338,29 @@ fn environment(set: &TemplateSet) -> Result<Environment<'static>, TemplateProble
     });
     env.set_formatter(escape_html_minimally);
     env.add_template("base.html", BASE_LAYOUT)
-        .map_err(|e| problem("html", &e))?;
+        .map_err(|e| problem("html", BASE_LAYOUT, &e))?;
     for ((field, name), source) in PARTS.into_iter().zip([&set.subject, &set.text, &set.html]) {
         env.add_template_owned(name, source.clone())
-            .map_err(|e| problem(field, &e))?;
+            .map_err(|e| problem(field, source, &e))?;
     }
     Ok(env)
 }
 
-fn problem(field: &'static str, err: &minijinja::Error) -> TemplateProblem {
+/// The source of `field` (`subject`, `text` or `html`) in `set`.
+fn source_of<'a>(set: &'a TemplateSet, field: &str) -> &'a str {
+    match field {
+        "subject" => &set.subject,
+        "text" => &set.text,
+        _ => &set.html,
+    }
+}
+
+fn problem(field: &'static str, source: &str, err: &minijinja::Error) -> TemplateProblem {
+    let (line, column) = position::of_error(source, err);
     TemplateProblem {
         field,
-        line: err.line(),
+        line,
+        column,
         reason: err
             .detail()
             .map(|d| format!("{}: {d}", err.kind()))
@@ -346,19 +369,18 @@ fn problem(field: &'static str, err: &minijinja::Error) -> TemplateProblem {
 }
 
 /// The part, line and kind of error, and nothing minijinja quoted from the values.
-fn problem_without_values(field: &'static str, err: &minijinja::Error) -> TemplateProblem {
+fn problem_without_values(
+    field: &'static str,
+    source: &str,
+    err: &minijinja::Error,
+) -> TemplateProblem {
+    let (line, column) = position::of_error(source, err);
     TemplateProblem {
         field,
-        line: err.line(),
+        line,
+        column,
         reason: err.kind().to_string(),
     }
-}
-
-fn line_of(source: &str, word: &str) -> Option<usize> {
-    source
-        .lines()
-        .position(|line| line.contains(word))
-        .map(|index| index + 1)
 }
 
 /// Escapes `& < > " '` in HTML templates and nothing else: minijinja's default also escapes

@@ -19,6 +19,14 @@ pub struct Problem {
     /// For a conflict: the resource's current status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_status: Option<String>,
+    /// For a refused template: the line of `field` at fault (1-based), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub line: Option<u32>,
+    /// For a refused template: the column on `line` (1-based, in characters), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub column: Option<u32>,
 }
 
 /// An error answer. Build one with the constructors; internal errors are logged, not shown.
@@ -35,6 +43,8 @@ impl ApiError {
                 detail: detail.into(),
                 field: None,
                 current_status: None,
+                line: None,
+                column: None,
             }),
             status,
         )
@@ -50,6 +60,13 @@ impl ApiError {
         );
         err.0.field = Some(field.into());
         err
+    }
+
+    /// The same error, placing it at `line` (and `column`) of the field it names.
+    pub fn at_line(mut self, line: Option<usize>, column: Option<usize>) -> Self {
+        self.0.line = line.and_then(|l| u32::try_from(l).ok());
+        self.0.column = column.and_then(|c| u32::try_from(c).ok());
+        self
     }
 
     /// 400: the body is not JSON at all.

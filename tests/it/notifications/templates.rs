@@ -63,6 +63,10 @@ async fn an_org_template_replaces_the_default_for_that_org_only_and_a_broken_one
             .starts_with("line 2: unknown variable `secret_code`"),
         "{problem}"
     );
+    assert_eq!(
+        (problem["line"].clone(), problem["column"].clone()),
+        (json!(2), json!(17))
+    );
 
     let broken = json!({ "subject": "Hi", "text": "Hi", "html": "<p>\n{% for x in %}\n</p>" });
     let refused = put_template(&app, &acme, "invitation", &broken).await;
@@ -74,6 +78,11 @@ async fn an_org_template_replaces_the_default_for_that_org_only_and_a_broken_one
             .as_str()
             .unwrap_or_default()
             .starts_with("line 2: syntax error"),
+        "{problem}"
+    );
+    assert_eq!(problem["line"], 2, "{problem}");
+    assert!(
+        problem["column"].as_u64().is_some_and(|c| c > 1),
         "{problem}"
     );
 

@@ -1,8 +1,8 @@
 //! The notification service's HTTP routes: an org's email templates, its sender, its emails.
 
 mod emails;
-mod settings;
-mod templates;
+pub mod settings;
+pub mod templates;
 
 use crate::Config;
 use crate::templates::Templates;
@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/email-settings", get(settings::get).put(settings::put))
         .route("/v1/emails", get(emails::list))
+        .merge(crate::pages::router())
         .with_state(state)
 }
 

@@ -36,8 +36,10 @@ fn kind_or_404(kind: &str) -> Result<&'static Kind, ApiError> {
     kinds::find(kind).ok_or_else(|| ApiError::not_found("email kind"))
 }
 
+/// 422 naming the part at fault, with its line and column as fields of the problem too.
 fn refused(problem: TemplateProblem) -> ApiError {
     ApiError::invalid_field(problem.field, problem.to_string())
+        .at_line(problem.line, problem.column)
 }
 
 /// Runs `work` with the templates on a blocking thread, once a render slot is free.
@@ -127,7 +129,7 @@ pub async fn get(
     params(("kind" = String, Path, description = "Email kind, e.g. `invitation`")),
     request_body = TemplateSet,
     responses((status = 200, body = TemplateView),
-        (status = 422, description = "`field` names the part (`subject`, `text`, `html`); `detail` gives line and reason", body = shared::http::Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`field` names the part (`subject`, `text`, `html`); `line` and `column` (when known) where in it; `detail` gives line and reason", body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn put(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -196,7 +198,7 @@ pub struct PreviewRequest {
     request_body = PreviewRequest,
     responses((status = 200, body = Rendered),
         (status = 403, description = "The key lacks manage_connections", body = shared::http::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The draft is invalid or a part renders past its size limit", body = shared::http::Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "The draft is invalid (`field`, `line`, `column` as for a save) or a part renders past its size limit", body = shared::http::Problem, content_type = "application/problem+json")))]
 pub async fn preview(
     State(state): State<AppState>,
     Auth(principal): Auth,
