@@ -66,9 +66,10 @@ async fn links_accept_by_hand_assigns_the_copy_and_activates_both_links() {
     assert!(received["start_date"].is_string());
     let (status, copy) = get_record(&app, n.globex(), "Account", copy_id).await;
     assert_eq!(status, 200);
+    // The assignee owns the copy: its `OwnerId`, kept through later updates.
     assert_eq!(
         copy["fields"],
-        json!({ "Name": "Initrode", "Rating": "Warm" })
+        json!({ "Name": "Initrode", "Rating": "Warm", "OwnerId": n.p.globex_owner })
     );
     assert_eq!(copy["owner"], n.p.globex_owner.to_string());
     assert_eq!(

@@ -18,7 +18,7 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
         n.acme(),
         "Account",
         "acc-1",
-        json!({ "Name": "Initrode", "Rating": "Hot" }),
+        json!({ "Name": "Initrode", "Rating": "Hot", "OwnerId": n.p.acme_owner }),
     )
     .await;
     record(
@@ -26,9 +26,11 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
         n.acme(),
         "Contact",
         "con-1",
-        json!({ "LastName": "Lee" }),
+        json!({ "LastName": "Lee", "OwnerId": n.p.acme_owner }),
     )
     .await;
+    // Olga (no admin, no role) does not own this one.
+    account(&app, n.acme(), "acc-2", "Someone else's").await;
     let olga = sign_in(&app, "olga@acme.example", 1).await;
     let page = olga.get("/records/Account/acc-1").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -142,6 +144,43 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.body.contains("no longer shared on that connection"));
     assert_eq!(olga.get(&stop_path).await.status, 404);
+
+    // A record she neither owns nor is above the owner of: the refusal in words, on the dry
+    // run and on a stop (the org's admin key forwarded it).
+    let not_hers = olga
+        .post(
+            "/records/Account/acc-2/forward",
+            &[
+                ("csrf", &csrf),
+                ("step", "dry_run"),
+                ("connection_id", &n.id),
+            ],
+        )
+        .await;
+    assert_eq!(not_hers.status, 200, "{}", not_hers.body);
+    assert!(
+        not_hers.body.contains("neither own this record"),
+        "{}",
+        not_hers.body
+    );
+    assert!(!not_hers.body.contains("id=\"confirm-forward\""));
+    forward_one(&app, n.acme(), &n.id, "Account", "acc-2").await;
+    let refused = olga
+        .post(
+            "/records/Account/acc-2/stop",
+            &[("csrf", &csrf), ("connection_id", &n.id)],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("neither own this record"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        sharing(&app, n.acme(), "Account", "acc-2").await[0]["status"],
+        "Pending (sent)"
+    );
 
     // A record the org does not have: a "not found" page.
     assert_eq!(olga.get("/records/Account/nope").await.status, 404);

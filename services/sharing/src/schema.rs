@@ -169,6 +169,7 @@ diesel::table! {
         private -> Bool,
         version -> Int8,
         last_modified_at -> Timestamptz,
+        owner -> Nullable<Text>,
     }
 }
 

@@ -102,6 +102,32 @@ pub async fn records(
         .collect())
 }
 
+/// The owners (a user's or a queue's id) of the org's live records among `wanted`, by
+/// (object, record id); a record without an owner, or not found, is absent.
+pub async fn owners(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    wanted: &[(String, String)],
+) -> QueryResult<HashMap<(String, String), String>> {
+    let objects: Vec<&str> = wanted.iter().map(|(o, _)| o.as_str()).collect();
+    let ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    let rows: Vec<(String, String, Option<String>)> = shareable_records::table
+        .filter(shareable_records::org_id.eq(org.as_uuid()))
+        .filter(shareable_records::object.eq_any(objects))
+        .filter(shareable_records::record_id.eq_any(ids))
+        .select((
+            shareable_records::object,
+            shareable_records::record_id,
+            shareable_records::owner,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(object, record_id, owner)| Some(((object, record_id), owner?)))
+        .collect())
+}
+
 /// The org's links of the records `record_ids` on the connections, both directions.
 pub async fn links_of(
     conn: &mut AsyncPgConnection,
