@@ -73,6 +73,25 @@ pub async fn is_above(
     Ok(found.above)
 }
 
+/// Whether `user` is a member of the queue `queue` of `org` (a queue's members share the
+/// records it owns as their own).
+pub async fn is_queue_member(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    user: UserId,
+    queue: Uuid,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        queue_members::table
+            .inner_join(queues::table)
+            .filter(queues::id.eq(queue))
+            .filter(queues::org_id.eq(org.as_uuid()))
+            .filter(queue_members::user_id.eq(user.as_uuid())),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Whether `queue` is a queue of `org`.
 pub async fn queue_of_org(
     conn: &mut AsyncPgConnection,

@@ -44,6 +44,7 @@ mod idempotency_keys;
 mod inbox_isolation;
 mod inbox_retention;
 mod links_accept;
+mod links_accept_queue;
 mod links_chain;
 mod links_children;
 mod links_children_private;

@@ -1,6 +1,6 @@
 //! Who may forward a record and stop sharing it (S2S: the record's owner, a user above the
 //! owner in the org's role hierarchy, or an admin; forwarding many records at once needs
-//! `manage_connections`). A web page acts as its signed-in user. An API key is no user, so it
+//! `manage_connections`). A record owned by a queue is its members' own. A web page acts as its signed-in user. An API key is no user, so it
 //! owns nothing and is above no one: it acts as an admin of its org when it holds `admin`, else
 //! as an integration when it holds `manage_connections`, else it may forward or stop nothing
 //! (docs/roles-and-queues.md). A key never does more than its scopes allow.
@@ -88,7 +88,11 @@ impl<'a> Authority<'a> {
         let owner_id = owner.and_then(|o| Uuid::parse_str(o).ok());
         let may = match owner_id {
             Some(id) if id == user.as_uuid() => true,
-            Some(id) => roles::is_above(conn, self.principal.org_id, user, id).await?,
+            Some(id) => {
+                let org = self.principal.org_id;
+                roles::is_above(conn, org, user, id).await?
+                    || roles::is_queue_member(conn, org, user, id).await?
+            }
             None => false,
         };
         let decided = (!may).then(|| {

@@ -96,7 +96,7 @@ pub async fn accept_under(
             }
             Err(refusal) => {
                 let error = format!("{}: {}", refusal.code, refusal.detail);
-                inbox::failed(conn, entry.id, &error).await?;
+                inbox::failed(conn, entry, &error).await?;
                 return Ok(Err(refusal));
             }
         }

@@ -7,6 +7,7 @@ use crate::schema::{record_links, shareable_records};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::ids::OrgId;
@@ -126,6 +127,46 @@ pub async fn owners(
         .into_iter()
         .filter_map(|(object, record_id, owner)| Some(((object, record_id), owner?)))
         .collect())
+}
+
+/// Records the partner's reason for not creating its copy of the sent link `link` (the last
+/// one told wins).
+pub async fn receiver_error(
+    conn: &mut AsyncPgConnection,
+    link: Uuid,
+    error: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    use crate::schema::receiver_errors as r;
+    diesel::insert_into(r::table)
+        .values((
+            r::link_id.eq(link),
+            r::error.eq(error),
+            r::reported_at.eq(at),
+        ))
+        .on_conflict(r::link_id)
+        .do_update()
+        .set((
+            r::error.eq(excluded(r::error)),
+            r::reported_at.eq(excluded(r::reported_at)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The partner's reasons for the links `links` it has not created a copy for, by link id.
+pub async fn receiver_errors(
+    conn: &mut AsyncPgConnection,
+    links: &[Uuid],
+) -> QueryResult<HashMap<Uuid, String>> {
+    use crate::schema::receiver_errors as r;
+    let rows: Vec<(Uuid, String)> = r::table
+        .filter(r::link_id.eq_any(links))
+        .select((r::link_id, r::error))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The org's links of the records `record_ids` on the connections, both directions.

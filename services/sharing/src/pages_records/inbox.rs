@@ -312,6 +312,7 @@ pub async fn answer(
                     id: id.clone(),
                     assign_to: field(&pairs, &format!("assign_to_{id}")).map(str::to_string),
                     relate_to: field(&pairs, &format!("relate_to_{id}")).map(str::to_string),
+                    assign_to_queue: None,
                 })
                 .collect();
             inbox::accept(
