@@ -200,8 +200,19 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     .await;
     account(&app, n.acme(), "acc-2", "Umbrella").await;
     account(&app, n.acme(), "acc-3", "Hooli").await;
+    account(&app, n.acme(), "acc-4", "Stark").await;
     account(&app, n.globex(), "g-2", "Umbrella (ours)").await;
-    for id in ["acc-1", "acc-2", "acc-3"] {
+    let desk = crate::sharing_support::call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/queues",
+        n.globex(),
+        Some(json!({ "name": "Partner desk", "member_ids": [n.p.globex_owner] })),
+        201,
+    )
+    .await;
+    let desk = desk["id"].as_str().expect("a queue id").to_string();
+    for id in ["acc-1", "acc-2", "acc-3", "acc-4"] {
         assert_eq!(
             forward_one(&app, n.acme(), &n.id, "Account", id).await["outcome"],
             "forwarded"
@@ -210,10 +221,12 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     let e1 = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
     let e2 = inbox_entry(&app, n.globex(), "acc-2", |_| true).await;
     let e3 = inbox_entry(&app, n.globex(), "acc-3", |_| true).await;
-    let (id1, id2, id3) = (
+    let e4 = inbox_entry(&app, n.globex(), "acc-4", |_| true).await;
+    let (id1, id2, id3, id4) = (
         e1["id"].as_str().expect("an id").to_string(),
         e2["id"].as_str().expect("an id").to_string(),
         e3["id"].as_str().expect("an id").to_string(),
+        e4["id"].as_str().expect("an id").to_string(),
     );
 
     let gus = sign_in(&app, "gus@globex.example", 1).await;
@@ -224,6 +237,15 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     }
     // What would be created: the mapped fields (Hot arrives as Warm).
     assert!(page.body.contains("<dt>Rating</dt><dd>Warm</dd>"));
+    // The org's queues can be chosen as the assignee too.
+    let desk_option = format!("queue:{desk}");
+    assert!(
+        page.body.contains(&format!(
+            "<option value=\"{desk_option}\">Queue: Partner desk</option>"
+        )),
+        "{}",
+        page.body
+    );
     let csrf = page.csrf();
 
     let nothing = gus
@@ -253,7 +275,7 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
         "{}",
         wrong.body
     );
-    assert_eq!(inbox(&app, n.globex()).await.len(), 3);
+    assert_eq!(inbox(&app, n.globex()).await.len(), 4);
 
     // Accept one assigned to Gus and one related to Globex's own record; reject the third.
     let globex_owner = n.p.globex_owner.to_string();
@@ -267,6 +289,8 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
                 (&format!("assign_to_{id1}"), &globex_owner),
                 ("id", &id2),
                 (&format!("relate_to_{id2}"), "g-2"),
+                ("id", &id4),
+                (&format!("assign_to_{id4}"), &desk_option),
             ],
         )
         .await;
@@ -296,6 +320,9 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     let related = link_with_status(&app, n.acme(), "Account", "acc-2", "Active (sent)").await;
     assert_eq!(related["partner_record_id"], "g-2");
     link_with_status(&app, n.acme(), "Account", "acc-3", "Inactive").await;
+    link_with_status(&app, n.acme(), "Account", "acc-4", "Active (sent)").await;
+    let (_, queued) = crate::links_support::get_record(&app, n.globex(), "Account", &id4).await;
+    assert_eq!(queued["owner"], desk.as_str());
     let copy = gus.get(&format!("/records/Account/{id1}")).await;
     assert_eq!(copy.status, 200, "{}", copy.body);
     assert!(copy.body.contains("Active (received)"));
