@@ -30,6 +30,8 @@ diesel::table! {
         created_at -> Timestamptz,
         /// What the user may do on the web pages (the same names as an API key's scopes).
         scopes -> Array<Text>,
+        /// The user's place in the org's role hierarchy (`identity.roles`), if any.
+        role_id -> Nullable<Uuid>,
     }
 }
 
@@ -93,12 +95,15 @@ impl Scope {
     }
 }
 
-/// The org a request speaks for, proven by its API key.
+/// The org a request speaks for, proven by its API key (or a web session).
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub org_id: OrgId,
     pub key_id: Uuid,
     pub scopes: Vec<Scope>,
+    /// The signed-in user a web page acts for; `None` for an API key, which is no user (what a
+    /// key may do to a user's records is decided by its scopes: docs/roles-and-queues.md).
+    pub user_id: Option<UserId>,
 }
 
 impl Principal {
@@ -213,7 +218,26 @@ pub async fn authenticate(
         org_id: OrgId(org_id),
         key_id,
         scopes: scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+        user_id: None,
     }))
+}
+
+/// The scopes of an active user of `org` (not its Connection User), or `None` for anyone else.
+pub async fn user_scopes(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    user: Uuid,
+) -> QueryResult<Option<Vec<Scope>>> {
+    let scopes: Option<Vec<String>> = users::table
+        .filter(users::id.eq(user))
+        .filter(users::org_id.eq(org.as_uuid()))
+        .filter(users::active)
+        .filter(users::is_connection_user.eq(false))
+        .select(users::scopes)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(scopes.map(|names| names.iter().filter_map(|s| Scope::parse(s)).collect()))
 }
 
 /// The org's display name.

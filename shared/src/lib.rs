@@ -30,6 +30,7 @@ pub mod message;
 pub mod metrics;
 pub mod outbox;
 pub mod retry;
+pub mod roles;
 pub mod sealed_link;
 pub mod service;
 pub mod shutdown;

@@ -1,7 +1,7 @@
 //! The receiver's side over HTTP against real servers: accepting by hand (assigned to a user,
 //! or related to an existing record), rejecting, Auto-Accept, and a copy that breaks the
-//! receiver's validation rules, with the statuses of both sides, the External Sharing list
-//! and the translation of partner ids.
+//! receiver's validation rules (its reason shown to the sender), with the statuses of both
+//! sides, the External Sharing list and the translation of partner ids.
 
 use crate::links_support::{
     accept, account, forward_one, get_record, history, inbox, inbox_entry, link_with_status, net,
@@ -66,9 +66,10 @@ async fn links_accept_by_hand_assigns_the_copy_and_activates_both_links() {
     assert!(received["start_date"].is_string());
     let (status, copy) = get_record(&app, n.globex(), "Account", copy_id).await;
     assert_eq!(status, 200);
+    // The assignee owns the copy: its `OwnerId`, kept through later updates.
     assert_eq!(
         copy["fields"],
-        json!({ "Name": "Initrode", "Rating": "Warm" })
+        json!({ "Name": "Initrode", "Rating": "Warm", "OwnerId": n.p.globex_owner })
     );
     assert_eq!(copy["owner"], n.p.globex_owner.to_string());
     assert_eq!(
@@ -276,6 +277,28 @@ async fn links_validation_failure_on_accept_reaches_the_history_with_its_kind() 
     )
     .await;
     assert!(auto.1.contains("automatically"), "{}", auto.1);
+    // The sender sees the receiver's reason on its pending link (told back to its org), on
+    // the External Sharing list and on the record's page.
+    let pending = eventually(
+        "the receiver's reason at the sender",
+        Duration::from_secs(20),
+        || async {
+            sharing(&app, n.acme(), "Account", "acc-1")
+                .await
+                .into_iter()
+                .find(|l| l["status"] == "Pending (sent)" && l["receiver_error"].is_string())
+        },
+    )
+    .await;
+    assert_eq!(pending["receiver_error"], failed["error"]);
+    let olga = crate::web_support::sign_in(&app, "olga@acme.example", 1).await;
+    let page = olga.get("/records/Account/acc-1").await;
+    assert!(
+        page.body.contains("the partner could not create its copy")
+            && page.body.contains("Tier__c"),
+        "{}",
+        page.body
+    );
 
     // Accepted by hand, it fails again: the other kind.
     accept(&app, n.globex(), json!([{ "id": failed["id"] }])).await;

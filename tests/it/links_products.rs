@@ -4,7 +4,8 @@
 //! opportunity's copy with an active price book holding the product's active copy, the same
 //! currency in both orgs); each condition failing alone keeps the line out, with the reason
 //! in the forward's answer (the sender's conditions, the same in the dry run) or in the entry
-//! waiting in Globex's inbox (the receiver's).
+//! waiting in Globex's inbox (the receiver's, also shown on Acme's pending link); a line held
+//! for want of a price book is created by itself once the opportunity gets one.
 
 use crate::links_children::copy_of;
 use crate::links_support::{
@@ -224,6 +225,30 @@ async fn links_products_an_opportunity_product_travels_only_when_every_condition
         )
         .await;
     }
+
+    // Acme sees Globex's reason on its pending link.
+    let pending = link_with_status(
+        &app,
+        n.acme(),
+        "OpportunityLineItem",
+        "line-no-book",
+        "Pending (sent)",
+    )
+    .await;
+    assert!(
+        pending["receiver_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("no_price_book")),
+        "{pending}"
+    );
+    // Globex gives its opportunity a price book: the held line is created by itself.
+    let path = "/v1/records/Opportunity/g-no-book";
+    let body = json!({ "fields": { "Pricebook2Id": "pb-on" } });
+    call(&app, Method::PATCH, path, n.globex(), Some(body), 200).await;
+    let copy = copy_of(&app, &n, "OpportunityLineItem", "line-no-book").await;
+    let (_, body) = get_record(&app, n.globex(), "OpportunityLineItem", &copy).await;
+    assert_eq!(body["fields"]["OpportunityId"], "g-no-book", "{body}");
+    assert_eq!(body["fields"]["PricebookEntryId"], "pbe-ok");
 
     // The currencies differ: Globex now uses EUR.
     let path = "/v1/sharing/settings";

@@ -28,7 +28,7 @@ async fn web_browser_records_forward_then_accept_from_the_inbox() {
         n.acme(),
         "Account",
         "acc-1",
-        json!({ "Name": "Initrode", "Rating": "Hot" }),
+        json!({ "Name": "Initrode", "Rating": "Hot", "OwnerId": n.p.acme_owner }),
     )
     .await;
     let browser = Browser::phone().await;

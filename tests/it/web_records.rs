@@ -18,7 +18,7 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
         n.acme(),
         "Account",
         "acc-1",
-        json!({ "Name": "Initrode", "Rating": "Hot" }),
+        json!({ "Name": "Initrode", "Rating": "Hot", "OwnerId": n.p.acme_owner }),
     )
     .await;
     record(
@@ -26,9 +26,11 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
         n.acme(),
         "Contact",
         "con-1",
-        json!({ "LastName": "Lee" }),
+        json!({ "LastName": "Lee", "OwnerId": n.p.acme_owner }),
     )
     .await;
+    // Olga (no admin, no role) does not own this one.
+    account(&app, n.acme(), "acc-2", "Someone else's").await;
     let olga = sign_in(&app, "olga@acme.example", 1).await;
     let page = olga.get("/records/Account/acc-1").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -143,6 +145,43 @@ async fn web_records_forward_shows_the_dry_run_then_forwards_and_stops() {
     assert!(again.body.contains("no longer shared on that connection"));
     assert_eq!(olga.get(&stop_path).await.status, 404);
 
+    // A record she neither owns nor is above the owner of: the refusal in words, on the dry
+    // run and on a stop (the org's admin key forwarded it).
+    let not_hers = olga
+        .post(
+            "/records/Account/acc-2/forward",
+            &[
+                ("csrf", &csrf),
+                ("step", "dry_run"),
+                ("connection_id", &n.id),
+            ],
+        )
+        .await;
+    assert_eq!(not_hers.status, 200, "{}", not_hers.body);
+    assert!(
+        not_hers.body.contains("neither own this record"),
+        "{}",
+        not_hers.body
+    );
+    assert!(!not_hers.body.contains("id=\"confirm-forward\""));
+    forward_one(&app, n.acme(), &n.id, "Account", "acc-2").await;
+    let refused = olga
+        .post(
+            "/records/Account/acc-2/stop",
+            &[("csrf", &csrf), ("connection_id", &n.id)],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("neither own this record"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        sharing(&app, n.acme(), "Account", "acc-2").await[0]["status"],
+        "Pending (sent)"
+    );
+
     // A record the org does not have: a "not found" page.
     assert_eq!(olga.get("/records/Account/nope").await.status, 404);
 }
@@ -161,8 +200,19 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     .await;
     account(&app, n.acme(), "acc-2", "Umbrella").await;
     account(&app, n.acme(), "acc-3", "Hooli").await;
+    account(&app, n.acme(), "acc-4", "Stark").await;
     account(&app, n.globex(), "g-2", "Umbrella (ours)").await;
-    for id in ["acc-1", "acc-2", "acc-3"] {
+    let desk = crate::sharing_support::call(
+        &app,
+        reqwest::Method::POST,
+        "/v1/queues",
+        n.globex(),
+        Some(json!({ "name": "Partner desk", "member_ids": [n.p.globex_owner] })),
+        201,
+    )
+    .await;
+    let desk = desk["id"].as_str().expect("a queue id").to_string();
+    for id in ["acc-1", "acc-2", "acc-3", "acc-4"] {
         assert_eq!(
             forward_one(&app, n.acme(), &n.id, "Account", id).await["outcome"],
             "forwarded"
@@ -171,10 +221,12 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     let e1 = inbox_entry(&app, n.globex(), "acc-1", |_| true).await;
     let e2 = inbox_entry(&app, n.globex(), "acc-2", |_| true).await;
     let e3 = inbox_entry(&app, n.globex(), "acc-3", |_| true).await;
-    let (id1, id2, id3) = (
+    let e4 = inbox_entry(&app, n.globex(), "acc-4", |_| true).await;
+    let (id1, id2, id3, id4) = (
         e1["id"].as_str().expect("an id").to_string(),
         e2["id"].as_str().expect("an id").to_string(),
         e3["id"].as_str().expect("an id").to_string(),
+        e4["id"].as_str().expect("an id").to_string(),
     );
 
     let gus = sign_in(&app, "gus@globex.example", 1).await;
@@ -185,6 +237,15 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     }
     // What would be created: the mapped fields (Hot arrives as Warm).
     assert!(page.body.contains("<dt>Rating</dt><dd>Warm</dd>"));
+    // The org's queues can be chosen as the assignee too.
+    let desk_option = format!("queue:{desk}");
+    assert!(
+        page.body.contains(&format!(
+            "<option value=\"{desk_option}\">Queue: Partner desk</option>"
+        )),
+        "{}",
+        page.body
+    );
     let csrf = page.csrf();
 
     let nothing = gus
@@ -214,7 +275,7 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
         "{}",
         wrong.body
     );
-    assert_eq!(inbox(&app, n.globex()).await.len(), 3);
+    assert_eq!(inbox(&app, n.globex()).await.len(), 4);
 
     // Accept one assigned to Gus and one related to Globex's own record; reject the third.
     let globex_owner = n.p.globex_owner.to_string();
@@ -228,6 +289,8 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
                 (&format!("assign_to_{id1}"), &globex_owner),
                 ("id", &id2),
                 (&format!("relate_to_{id2}"), "g-2"),
+                ("id", &id4),
+                (&format!("assign_to_{id4}"), &desk_option),
             ],
         )
         .await;
@@ -257,6 +320,9 @@ async fn web_records_inbox_accepts_assigned_or_related_and_rejects() {
     let related = link_with_status(&app, n.acme(), "Account", "acc-2", "Active (sent)").await;
     assert_eq!(related["partner_record_id"], "g-2");
     link_with_status(&app, n.acme(), "Account", "acc-3", "Inactive").await;
+    link_with_status(&app, n.acme(), "Account", "acc-4", "Active (sent)").await;
+    let (_, queued) = crate::links_support::get_record(&app, n.globex(), "Account", &id4).await;
+    assert_eq!(queued["owner"], desk.as_str());
     let copy = gus.get(&format!("/records/Account/{id1}")).await;
     assert_eq!(copy.status, 200, "{}", copy.body);
     assert!(copy.body.contains("Active (received)"));

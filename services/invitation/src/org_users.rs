@@ -21,6 +21,8 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
     /// What the user may do on the web pages (the names of API key scopes).
     pub scopes: Vec<String>,
+    /// The user's role in the org's hierarchy (`/v1/roles`), if any.
+    pub role_id: Option<Uuid>,
 }
 
 pub type UserColumns = (
@@ -31,6 +33,7 @@ pub type UserColumns = (
     users::is_connection_user,
     users::created_at,
     users::scopes,
+    users::role_id,
 );
 
 /// The columns of a [`UserView`].
@@ -42,6 +45,7 @@ pub const USER_COLUMNS: UserColumns = (
     users::is_connection_user,
     users::created_at,
     users::scopes,
+    users::role_id,
 );
 
 /// Adds an active user to `org` with `scopes`. `name` and `email` must already be validated.

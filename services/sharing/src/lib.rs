@@ -14,7 +14,8 @@ use shared::message::events::connection::{
 };
 use shared::message::events::link_ends::LinkEndedV1;
 use shared::message::events::links::{
-    CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordRejectedV1,
+    CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordHeldV1,
+    RecordRejectedV1,
 };
 use shared::message::events::sync::RecordChangedV1;
 use shared::service::{Platform, ServiceParts};
@@ -96,6 +97,7 @@ pub fn consumers() -> Vec<ConsumerSpec> {
                 .on::<CopyRefusedV1, _>(links::answers::MoveLinks)
                 .on::<RecordAcceptedV1, _>(links::answers::MoveLinks)
                 .on::<RecordRejectedV1, _>(links::answers::MoveLinks)
+                .on::<RecordHeldV1, _>(links::answers::MoveLinks)
                 .on::<LinkEndedV1, _>(links::answers::MoveLinks),
         },
         ConsumerSpec {

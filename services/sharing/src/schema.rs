@@ -158,6 +158,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sharing.receiver_errors (link_id) {
+        link_id -> Uuid,
+        error -> Text,
+        reported_at -> Timestamptz,
+    }
+}
+
 // The sync service's read-only view of the records an org may forward (a documented contract,
 // see docs/architecture.md): read here, never written.
 diesel::table! {
@@ -169,6 +177,7 @@ diesel::table! {
         private -> Bool,
         version -> Int8,
         last_modified_at -> Timestamptz,
+        owner -> Nullable<Text>,
     }
 }
 

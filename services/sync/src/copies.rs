@@ -4,12 +4,11 @@
 //! checks the existing record an offer is related to. The answer goes back to sharing:
 //! `CopyCreatedV1`, or `CopyRefusedV1` with the rule the copy broke (nothing is created then).
 
-use crate::schema::records;
 use crate::store::write::{Upsert, Writer};
 use crate::store::{Mode, WriteError, read};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use shared::consumer::{Context, Handler};
+use shared::crm::values::OWNER_FIELD;
 use shared::error::HandlerError;
 use shared::hlc::Clock;
 use shared::message::Envelope;
@@ -44,33 +43,26 @@ impl Handler<CopyRequestedV1> for CreateCopies {
                 },
                 cause: Some(&head),
             };
+            // The assignee (a user or a queue) owns the copy as its `OwnerId`, so the record
+            // store keeps it through later updates.
+            let mut fields = request.fields.clone();
+            if let Some(owner) = request.owner {
+                fields.insert(OWNER_FIELD.to_string(), owner.to_string().into());
+            }
             let created = writer
                 .upsert(
                     conn,
                     &Upsert {
                         object: &request.object,
                         record_id: &request.record_id,
-                        fields: &request.fields,
+                        fields: &fields,
                         private: None,
                         mode: Mode::CreateOnly,
                     },
                 )
                 .await;
             match created {
-                Ok(_) => {
-                    if let Some(owner) = request.owner {
-                        // The assignee owns the copy (objects without an `OwnerId` field too).
-                        diesel::update(records::table.find((
-                            org.as_uuid(),
-                            &request.object,
-                            &request.record_id,
-                        )))
-                        .set(records::owner.eq(owner.to_string()))
-                        .execute(conn)
-                        .await?;
-                    }
-                    Ok(())
-                }
+                Ok(_) => Ok(()),
                 Err(WriteError::Database(e)) => return Err(e.into()),
                 Err(refused) => Err(refused.to_string()),
             }

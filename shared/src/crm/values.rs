@@ -20,6 +20,11 @@ pub const SYSTEM_FIELDS: [&str; 7] = [
     "IsDeleted",
 ];
 
+/// The record's owner: every object may carry it (as Salesforce's `OwnerId`), written like a
+/// field; the value is a user's or a queue's id (a UUID), or `null`. The record store keeps it
+/// as the record's `owner`; sharing checks it before a forward or a stop.
+pub const OWNER_FIELD: &str = "OwnerId";
+
 /// Longest email address (as S2S).
 pub const EMAIL_MAX_LENGTH: usize = 80;
 /// Longest phone number.
@@ -82,7 +87,7 @@ pub fn validate(
                 "is set by PartnerNet and cannot be written",
             ));
         }
-        if object.field(name).is_none() {
+        if object.field(name).is_none() && name != OWNER_FIELD {
             return Err(RuleViolation::new(
                 name,
                 "unknown_field",
@@ -112,7 +117,30 @@ pub fn validate(
         }
         out.insert(name.to_string(), canonical);
     }
+    if object.field(OWNER_FIELD).is_none()
+        && let Some(owner) = values.get(OWNER_FIELD)
+    {
+        out.insert(OWNER_FIELD.to_string(), owner_of(owner)?);
+    }
     Ok(out)
+}
+
+/// The canonical `OwnerId`: a UUID in lower case, or `null` to clear it.
+fn owner_of(value: &Value) -> Result<Value, RuleViolation> {
+    if is_empty(value) {
+        return Ok(Value::Null);
+    }
+    value
+        .as_str()
+        .and_then(|s| uuid::Uuid::parse_str(s.trim()).ok())
+        .map(|id| Value::String(id.to_string()))
+        .ok_or_else(|| {
+            RuleViolation::new(
+                OWNER_FIELD,
+                "format",
+                "must be the id of a user or a queue of your org (a UUID)",
+            )
+        })
 }
 
 /// Checks one non-empty value against its field and returns its canonical form.

@@ -6,8 +6,16 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 /// The org a request speaks for. Extracting it answers 401 without a valid API key.
+///
+/// A key may act for one of its org's users by naming it in [`ACT_AS_USER`]: the request is
+/// then that user's (it may forward the records the user owns or is above the owner of), with
+/// only the scopes both the key and the user hold, so a key never does more than it may
+/// itself. A user who is not an active user of the key's org is 422 naming the header.
 #[derive(Debug, Clone)]
 pub struct Auth(pub Principal);
+
+/// The header naming the user an API key acts for (a user's id).
+pub const ACT_AS_USER: &str = "x-act-as-user";
 
 impl<S> FromRequestParts<S> for Auth
 where
@@ -26,9 +34,24 @@ where
             .ok_or_else(ApiError::unauthorized)?;
         let pool = DbPool::from_ref(state);
         let mut conn = pool.get().await?;
-        let principal = identity::authenticate(&mut conn, key)
+        let mut principal = identity::authenticate(&mut conn, key)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        if let Some(value) = parts.headers.get(ACT_AS_USER) {
+            let refuse = || {
+                ApiError::invalid_field(ACT_AS_USER, "must be the id of an active user of your org")
+            };
+            let user = value
+                .to_str()
+                .ok()
+                .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
+                .ok_or_else(refuse)?;
+            let scopes = identity::user_scopes(&mut conn, principal.org_id, user)
+                .await?
+                .ok_or_else(refuse)?;
+            principal.scopes.retain(|scope| scopes.contains(scope));
+            principal.user_id = Some(crate::ids::UserId(user));
+        }
         Ok(Auth(principal))
     }
 }

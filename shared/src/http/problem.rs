@@ -108,6 +108,17 @@ impl ApiError {
         )
     }
 
+    /// 403: the caller may not do this to this resource (e.g. stop sharing a record it neither
+    /// owns nor is above the owner of); `detail` says why.
+    pub fn not_permitted(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "not-permitted",
+            "Not permitted",
+            detail,
+        )
+    }
+
     /// 404: not found, or not visible to this org (the two are never told apart).
     pub fn not_found(what: &str) -> Self {
         Self::new(

@@ -66,6 +66,7 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<links::CopyRequestedV1>("sharing"),
         doc::<links::RecordAcceptedV1>("sharing"),
         doc::<links::RecordRejectedV1>("sharing"),
+        doc::<links::RecordHeldV1>("sharing"),
         doc::<link_ends::LinkEndedV1>("sharing"),
         doc::<sharing::ObjectSchemaChangedV1>("sharing"),
         doc::<sharing::ConnectionTemplateChangedV1>("sharing"),

@@ -41,6 +41,7 @@ impl WebUser {
             org_id: self.org_id,
             key_id: self.session_id,
             scopes: self.scopes.clone(),
+            user_id: Some(self.user_id),
         }
     }
 

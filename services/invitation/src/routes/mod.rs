@@ -8,13 +8,15 @@ mod effects;
 mod export;
 mod invite;
 mod pages;
+mod queues;
 mod read;
+mod roles;
 mod users;
 
 use crate::Config;
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use shared::db::DbPool;
 use shared::http::idempotency;
 use shared::service::Platform;
@@ -73,6 +75,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/invitations/claim", post(claim::claim))
         .route("/v1/users", post(users::create_user).get(users::list_users))
         .route("/v1/users/{id}", patch(users::update_user))
+        .route("/v1/users/{id}/role", put(roles::set_user_role))
+        .route("/v1/roles", post(roles::create_role).get(roles::list_roles))
+        .route(
+            "/v1/queues",
+            post(queues::create_queue).get(queues::list_queues),
+        )
         .route("/v1/api-keys", post(users::create_key))
         .route("/v1/api-keys/{id}", delete(users::revoke_key))
         // The web pages, where the links in emails land (HTML; not part of the API document).
@@ -103,6 +111,11 @@ pub fn router(state: AppState) -> Router {
         users::update_user,
         users::create_key,
         users::revoke_key,
+        roles::create_role,
+        roles::list_roles,
+        roles::set_user_role,
+        queues::create_queue,
+        queues::list_queues,
     ),
     components(schemas(
         invite::InviteRequest,
@@ -118,6 +131,11 @@ pub fn router(state: AppState) -> Router {
         users::NewKey,
         users::ScopeName,
         users::CreatedKey,
+        roles::NewRole,
+        roles::RoleView,
+        roles::UserRole,
+        queues::NewQueue,
+        queues::QueueView,
         crate::connection::ConnectionView,
         crate::connection::Contact,
         crate::connection::Status,
@@ -127,7 +145,7 @@ pub fn router(state: AppState) -> Router {
     )),
     tags(
         (name = "connections", description = "Connections between organizations and their invitations"),
-        (name = "org", description = "Your organization's users and API keys"),
+        (name = "org", description = "Your organization's users, API keys, roles and queues"),
     )
 )]
 pub struct ApiDoc;

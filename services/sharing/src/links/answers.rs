@@ -18,7 +18,8 @@ use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::link_ends::{EndReason, LinkEndedV1};
 use shared::message::events::links::{
-    CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordRejectedV1,
+    CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordHeldV1,
+    RecordRejectedV1,
 };
 use shared::message::events::sharing::{AcceptMode, RecordAcceptFailedV1};
 
@@ -233,7 +234,7 @@ impl Handler<CopyRefusedV1> for MoveLinks {
         let Some(entry) = inbox::one(conn, org, refused.inbox_id).await? else {
             return Ok(());
         };
-        inbox::failed(conn, entry.id, &refused.error).await?;
+        inbox::failed(conn, &entry, &refused.error).await?;
         // The connection history shows it as an error on a record accepted by hand or
         // automatically.
         let failure = RecordAcceptFailedV1 {
@@ -297,6 +298,26 @@ async fn partner_on(
 ) -> Result<OrgId, HandlerError> {
     let (connection, side) = party(conn, org, id).await?;
     partner(&connection, side)
+}
+
+impl Handler<RecordHeldV1> for MoveLinks {
+    async fn handle(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        message: &Envelope<RecordHeldV1>,
+    ) -> Result<(), HandlerError> {
+        let held = &message.payload;
+        let link = sent_link(
+            conn,
+            message.org_id,
+            held.sender_link_id,
+            held.connection_id,
+        )
+        .await?;
+        store::receiver_error(conn, link.id, &held.error, held.held_at).await?;
+        Ok(())
+    }
 }
 
 impl Handler<RecordRejectedV1> for MoveLinks {

@@ -5,6 +5,7 @@
 //! opens the sender's link (`Pending (sent)`) and sends `RecordForwardedV1` to the receiving
 //! org, in one transaction with every other pair of the request.
 
+use super::authority::Authority;
 use super::forward_children::{self, Wanted};
 use super::rules::children;
 use super::rules::lookups::Copies;
@@ -21,6 +22,7 @@ use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared::crm::FieldDef;
+use shared::identity::Principal;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::links::{ParentRef, RecordForwardedV1};
@@ -194,11 +196,14 @@ struct ConnectionFacts {
 }
 
 /// Call inside a transaction: plans every pair and, unless a dry run, forwards the plannable.
+/// Each record of the request must be the caller's to forward ([`super::authority`]); its children
+/// travel with it.
 pub async fn forward(
     conn: &mut AsyncPgConnection,
-    org: OrgId,
+    principal: &Principal,
     request: &ForwardRequest,
 ) -> Result<Vec<ForwardResult>, ForwardError> {
+    let org = principal.org_id;
     let ids = checked(request)?;
     let mut facts = Vec::with_capacity(ids.len());
     let currency = org_settings::currency(conn, org).await?;
@@ -232,6 +237,8 @@ pub async fn forward(
         .map(|r| (r.object.clone(), r.record_id.clone()))
         .collect();
     let stored = store::records(conn, org, &wanted).await?;
+    let owners = store::owners(conn, org, &wanted).await?;
+    let mut authority = Authority::new(principal, request.records.len());
     let kids = forward_children::of(
         conn,
         org,
@@ -288,6 +295,8 @@ pub async fn forward(
         let (object, record_id) = (record_ref.object.as_str(), record_ref.record_id.as_str());
         let key = (object.to_string(), record_id.to_string());
         let children = kids.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let owner = owners.get(&key).map(String::as_str);
+        let unauthorized = authority.refusal(conn, owner).await?;
         for f in &facts {
             let parent = One {
                 object,
@@ -295,6 +304,7 @@ pub async fn forward(
                 record: stored.get(&key),
                 parent: None,
                 over_limit: false,
+                unauthorized: unauthorized.as_ref(),
             };
             let (result, new) = one(
                 conn,
@@ -335,6 +345,7 @@ pub async fn forward(
                     record: Some(&child.record),
                     parent: Some(&via),
                     over_limit: child.over_limit,
+                    unauthorized: None,
                 };
                 let opening = Opening {
                     parent_record_id: Some(record_id),
@@ -370,6 +381,7 @@ pub async fn forward(
                         record: Some(&task.record),
                         parent: Some(&via),
                         over_limit: task.over_limit,
+                        unauthorized: None,
                     };
                     let opening = Opening {
                         parent_record_id: Some(&child.record_id),
@@ -395,6 +407,11 @@ pub async fn forward(
         tell_partners(conn, org, &facts, new_records).await?;
     }
     Ok(results)
+}
+
+/// The refusals told before the caller's authority: the connection and the record itself.
+fn is_before_authority(code: &str) -> bool {
+    matches!(code, "connection_not_accepted" | "record_not_found")
 }
 
 /// Queues one `RecordsForwardedV1` per connection that received new records: the notification
@@ -481,6 +498,8 @@ struct One<'a> {
     parent: Option<&'a ParentRef>,
     /// A task past the limit of its record.
     over_limit: bool,
+    /// Why the caller may not forward the record (a child travels under its parent's check).
+    unauthorized: Option<&'a Refusal>,
 }
 
 /// Plans one record on one connection and, unless a dry run, forwards it. With the result,
@@ -544,6 +563,13 @@ async fn one(
             Ok(plan)
         }
     });
+    // Who may forward is told once the record is known on an accepted connection, before
+    // what the publications and subscription say.
+    let plan = match (plan, one.unauthorized) {
+        (Err(refusal), _) if is_before_authority(refusal.code) => Err(refusal),
+        (_, Some(refusal)) => Err(refusal.clone()),
+        (plan, None) => plan,
+    };
     let mut result = ForwardResult {
         object: object.to_string(),
         record_id: record_id.to_string(),

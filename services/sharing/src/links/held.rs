@@ -96,7 +96,7 @@ pub async fn accept_under(
             }
             Err(refusal) => {
                 let error = format!("{}: {}", refusal.code, refusal.detail);
-                inbox::failed(conn, entry.id, &error).await?;
+                inbox::failed(conn, entry, &error).await?;
                 return Ok(Err(refusal));
             }
         }
@@ -135,6 +135,57 @@ pub async fn release(
         let mode = parent_entry.mode();
         // A product line the org's records refuse waits with its error.
         let _ = accept_under(conn, &child, parent, mode, Acceptance::default()).await?;
+    }
+    Ok(())
+}
+
+/// The org's opportunity `opportunity` got a price book: the product lines waiting under it
+/// with an error (held by the receiver's conditions) are tried again, automatically, as when
+/// the opportunity's copy was made; one still refused waits with its new reason.
+pub async fn retry_product_lines(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    opportunity: &str,
+) -> diesel::QueryResult<()> {
+    let received = store::of_record(conn, org, products::OPPORTUNITY, opportunity)
+        .await?
+        .into_iter()
+        .filter(|l| {
+            l.direction == Direction::Received.as_str()
+                && l.status() == Some(Status::ActiveReceived)
+        });
+    for parent in received {
+        let (Some(partner_object), Some(partner_record_id)) =
+            (&parent.partner_object, &parent.partner_record_id)
+        else {
+            continue;
+        };
+        lock_parent(
+            conn,
+            org,
+            parent.connection_id,
+            partner_object,
+            partner_record_id,
+        )
+        .await?;
+        let waiting = inbox::children_of(
+            conn,
+            org,
+            parent.connection_id,
+            partner_object,
+            partner_record_id,
+        )
+        .await?;
+        let held = waiting
+            .iter()
+            .filter(|e| e.object == products::OPPORTUNITY_PRODUCT && e.error.is_some());
+        for line in held {
+            let how = Acceptance {
+                assign_to: line.assign_to,
+                ..Acceptance::default()
+            };
+            let _ = accept_under(conn, line, &parent, AcceptMode::Automatically, how).await?;
+        }
     }
     Ok(())
 }

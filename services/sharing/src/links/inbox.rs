@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
-use shared::message::events::links::{CopyRequestedV1, ParentRef, RecordRejectedV1};
+use shared::message::events::links::{CopyRequestedV1, ParentRef, RecordHeldV1, RecordRejectedV1};
 use shared::message::events::sharing::AcceptMode;
 use uuid::Uuid;
 
@@ -250,13 +250,27 @@ pub async fn children_of(
         .await
 }
 
-/// The sync service refused the copy: the entry waits again, with the error.
-pub async fn failed(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> QueryResult<()> {
-    diesel::update(inbox::table.find(id))
+/// The copy was not created (the sync service refused it, or a product line's conditions do
+/// not hold): the entry waits again, with the error, and the sender is told why
+/// (`RecordHeldV1`, in the same transaction), so its pending link shows the reason.
+pub async fn failed(conn: &mut AsyncPgConnection, entry: &Entry, error: &str) -> QueryResult<()> {
+    diesel::update(inbox::table.find(entry.id))
         .set((inbox::state.eq("waiting"), inbox::error.eq(error)))
         .execute(conn)
         .await?;
-    Ok(())
+    let org = OrgId(entry.org_id);
+    let party = crate::connections::party_to(conn, org, entry.connection_id, false).await?;
+    // A connection no longer known has no sender to tell.
+    let Some(sender) = party.and_then(|(c, side)| c.partner_of(side)) else {
+        return Ok(());
+    };
+    let held = RecordHeldV1 {
+        connection_id: ConnectionId(entry.connection_id),
+        sender_link_id: entry.sender_link_id,
+        error: error.to_string(),
+        held_at: Utc::now(),
+    };
+    shared::outbox::enqueue(conn, crate::NAME, &Envelope::new(OrgId(sender), held)).await
 }
 
 /// The copy exists: the entry has become a link.

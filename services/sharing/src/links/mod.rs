@@ -1,6 +1,7 @@
 //! Record links (S2S `PartnerNetworkRecordConnection`): a record forwarded over a connection,
 //! the receiver's inbox and its answer, and the link rows of both sides.
 //! - [`status`]: the six statuses and the two directions;
+//! - [`authority`]: who may forward a record and stop sharing it (owner, above, admin);
 //! - [`rules`]: what blocks a forward and what it sends (pure);
 //! - [`forward`]: the sender's forward and dry run;
 //! - [`forward_children`]: the child records a forward sends with its records;
@@ -17,6 +18,7 @@
 //! - [`withdrawn`]: an offer whose link ended before it arrived is dropped.
 
 pub mod answers;
+pub mod authority;
 pub mod deactivation;
 pub mod ending;
 pub mod forward;

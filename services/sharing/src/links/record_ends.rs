@@ -3,11 +3,14 @@
 //! `Closed - Converted`, the field change that stands for conversion here), or a case comment
 //! or attachment made private (stopped, `Inactive`, as a stop by hand). The org's live
 //! links of the record become `Inactive (deleted)` / `Inactive (converted)` with an end date,
-//! and each partner is told ([`LinkEndedV1`]) so that its side ends the same way. Every other
-//! change is ignored without touching the database.
+//! and each partner is told ([`LinkEndedV1`]) so that its side ends the same way. An
+//! opportunity given a price book has its held product lines tried again. Every other change
+//! is ignored without touching the database.
 
 use super::ending::{status_for, tell_partner};
+use super::held;
 use super::rules::children::made_private;
+use super::rules::products::gives_price_book;
 use super::status::Status;
 use super::store::{self, LinkRow};
 use crate::connections;
@@ -52,10 +55,13 @@ impl Handler<RecordChangedV1> for EndOnRecordChange {
         message: &Envelope<RecordChangedV1>,
     ) -> Result<(), HandlerError> {
         let change = &message.payload;
+        let org = message.org_id;
+        if gives_price_book(&change.object, change.deleted, &change.fields) {
+            held::retry_product_lines(conn, org, &change.record_id).await?;
+        }
         let Some(reason) = reason(change) else {
             return Ok(());
         };
-        let org = message.org_id;
         let live: Vec<LinkRow> = store::of_record(conn, org, &change.object, &change.record_id)
             .await?
             .into_iter()

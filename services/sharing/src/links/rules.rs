@@ -17,7 +17,8 @@ use shared::crm::{FieldDef, FieldType};
 /// Why a record is not forwarded to a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Refusal {
-    /// `connection_not_accepted`, `record_not_found`, `private`, `not_published`,
+    /// `connection_not_accepted`, `record_not_found`, `not_owner` (neither the record's owner,
+    /// above it, nor an admin), `many_need_manage_connections`, `private`, `not_published`,
     /// `not_subscribed`, `lead_without_company`, `back_to_sender`; a task past the limit of its
     /// record: `task_limit`; a case comment or attachment: `private`, `not_marked_shared`, `too_large`;
     /// an opportunity product: `not_with_opportunity`, `product_not_shared` (and, in the
@@ -28,7 +29,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(code: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, detail: impl Into<String>) -> Self {
         Self {
             code,
             detail: detail.into(),

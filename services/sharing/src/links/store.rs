@@ -7,6 +7,7 @@ use crate::schema::{record_links, shareable_records};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
 use shared::ids::OrgId;
@@ -100,6 +101,72 @@ pub async fn records(
             ((object, record_id), StoredRecord { fields, private })
         })
         .collect())
+}
+
+/// The owners (a user's or a queue's id) of the org's live records among `wanted`, by
+/// (object, record id); a record without an owner, or not found, is absent.
+pub async fn owners(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    wanted: &[(String, String)],
+) -> QueryResult<HashMap<(String, String), String>> {
+    let objects: Vec<&str> = wanted.iter().map(|(o, _)| o.as_str()).collect();
+    let ids: Vec<&str> = wanted.iter().map(|(_, r)| r.as_str()).collect();
+    let rows: Vec<(String, String, Option<String>)> = shareable_records::table
+        .filter(shareable_records::org_id.eq(org.as_uuid()))
+        .filter(shareable_records::object.eq_any(objects))
+        .filter(shareable_records::record_id.eq_any(ids))
+        .select((
+            shareable_records::object,
+            shareable_records::record_id,
+            shareable_records::owner,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(object, record_id, owner)| Some(((object, record_id), owner?)))
+        .collect())
+}
+
+/// Records the partner's reason for not creating its copy of the sent link `link` (the last
+/// one told wins).
+pub async fn receiver_error(
+    conn: &mut AsyncPgConnection,
+    link: Uuid,
+    error: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    use crate::schema::receiver_errors as r;
+    diesel::insert_into(r::table)
+        .values((
+            r::link_id.eq(link),
+            r::error.eq(error),
+            r::reported_at.eq(at),
+        ))
+        .on_conflict(r::link_id)
+        .do_update()
+        .set((
+            r::error.eq(excluded(r::error)),
+            r::reported_at.eq(excluded(r::reported_at)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The partner's reasons for the links `links` it has not created a copy for, by link id.
+pub async fn receiver_errors(
+    conn: &mut AsyncPgConnection,
+    links: &[Uuid],
+) -> QueryResult<HashMap<Uuid, String>> {
+    use crate::schema::receiver_errors as r;
+    let rows: Vec<(Uuid, String)> = r::table
+        .filter(r::link_id.eq_any(links))
+        .select((r::link_id, r::error))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The org's links of the records `record_ids` on the connections, both directions.

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use shared::http::{ApiError, Auth, ValidJson, ValidQuery};
 use shared::identity::users;
+use shared::roles;
 use shared::web::csrf::hidden_field;
 use shared::web::escape::escape;
 use shared::web::notice::problem_text;
@@ -69,17 +70,35 @@ async fn entries(
     Ok(found.items)
 }
 
-/// `<option>`s of the org's people a copy can be assigned to.
-async fn assignees(state: &AppState, user: &WebUser) -> Result<Vec<(Uuid, String)>, ApiError> {
+/// A queue's option value in the assignee list: `queue:<id>` (a user's is its id).
+const QUEUE_OPTION: &str = "queue:";
+
+/// The `<option>`s (value, label) a copy can be assigned to: the org's people, then its queues.
+async fn assignees(state: &AppState, user: &WebUser) -> Result<Vec<(String, String)>, ApiError> {
     let mut conn = state.pool.get().await?;
-    Ok(users::table
+    let people: Vec<(Uuid, String)> = users::table
         .filter(users::org_id.eq(user.org_id.as_uuid()))
         .filter(users::active)
         .filter(users::is_connection_user.eq(false))
         .order(users::name)
         .select((users::id, users::name))
         .load(&mut conn)
-        .await?)
+        .await?;
+    let queues: Vec<(Uuid, String)> = roles::queues::table
+        .filter(roles::queues::org_id.eq(user.org_id.as_uuid()))
+        .order(roles::queues::name)
+        .select((roles::queues::id, roles::queues::name))
+        .load(&mut conn)
+        .await?;
+    Ok(people
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .chain(
+            queues
+                .into_iter()
+                .map(|(id, name)| (format!("{QUEUE_OPTION}{id}"), format!("Queue: {name}"))),
+        )
+        .collect())
 }
 
 /// The inbox page; `before` is trusted markup shown above the list (an answer's results).
@@ -173,7 +192,7 @@ async fn page(
     Ok(Page::new("Inbox").push(before).push(&body))
 }
 
-fn row(entry: &EntryView, from: &str, people: &[(Uuid, String)]) -> String {
+fn row(entry: &EntryView, from: &str, people: &[(String, String)]) -> String {
     let id = entry.id;
     let fields = match &entry.fields {
         Value::Object(map) => fields_list(map),
@@ -197,7 +216,13 @@ fn row(entry: &EntryView, from: &str, people: &[(Uuid, String)]) -> String {
     };
     let options: String = people
         .iter()
-        .map(|(uid, name)| format!("<option value=\"{uid}\">{}</option>", escape(name)))
+        .map(|(value, name)| {
+            format!(
+                "<option value=\"{}\">{}</option>",
+                escape(value),
+                escape(name)
+            )
+        })
         .collect();
     format!(
         "<tr id=\"entry-{id}\">\
@@ -308,10 +333,15 @@ pub async fn answer(
         Some("accept") => {
             let items = ids
                 .iter()
-                .map(|id| AcceptItem {
-                    id: id.clone(),
-                    assign_to: field(&pairs, &format!("assign_to_{id}")).map(str::to_string),
-                    relate_to: field(&pairs, &format!("relate_to_{id}")).map(str::to_string),
+                .map(|id| {
+                    let chosen = field(&pairs, &format!("assign_to_{id}"));
+                    let queue = chosen.and_then(|c| c.strip_prefix(QUEUE_OPTION));
+                    AcceptItem {
+                        id: id.clone(),
+                        assign_to: chosen.filter(|_| queue.is_none()).map(str::to_string),
+                        relate_to: field(&pairs, &format!("relate_to_{id}")).map(str::to_string),
+                        assign_to_queue: queue.map(str::to_string),
+                    }
                 })
                 .collect();
             inbox::accept(

@@ -117,7 +117,15 @@ pub async fn page(
                 dir = link.direction.as_str(),
                 partner = escape(&link.partner_org_name),
                 since = date(&link.since),
-                status = escape(link.status.as_str()),
+                status = match &link.receiver_error {
+                    // The partner's reason for not creating its copy yet, in its words.
+                    Some(error) => format!(
+                        "{} <span class=\"receiver-error\">(the partner could not create its copy: {})</span>",
+                        escape(link.status.as_str()),
+                        escape(error)
+                    ),
+                    None => escape(link.status.as_str()),
+                },
             ));
         }
         body.push_str("</tbody></table>");

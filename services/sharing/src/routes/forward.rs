@@ -32,7 +32,10 @@ pub struct ForwardResponse {
 
 /// Forward records to connections (or, with `dry_run`, answer what would be sent and what
 /// blocks each): the published fields' values, the partner's object and mapped fields, or the
-/// refusal (`connection_not_accepted`, `record_not_found`, `private`, `not_published`,
+/// refusal (`connection_not_accepted`, `record_not_found`, `not_owner`: you neither own the
+/// record nor are above its owner in your role hierarchy nor an admin (a key: neither `admin`
+/// nor `manage_connections`), `many_need_manage_connections`: a user forwarding several records
+/// at once without that scope, `private`, `not_published`,
 /// `not_subscribed`, `lead_without_company`, `back_to_sender`). With `related_objects` and
 /// `send_open_tasks` / `send_closed_tasks`, each record's children follow it with a result
 /// each naming its `parent` (a task past the 100 of its record: `task_limit`; a case comment
@@ -60,12 +63,11 @@ pub async fn forward(
 ) -> Result<Json<ForwardResponse>, ApiError> {
     require_scope(&principal, Scope::Forward)?;
     forward::checked(&request)?;
-    let org = principal.org_id;
     let mut conn = state.pool.get().await?;
     let results = conn
-        .transaction::<_, ApiError, _>(
-            async |conn| Ok(forward::forward(conn, org, &request).await?),
-        )
+        .transaction::<_, ApiError, _>(async |conn| {
+            Ok(forward::forward(conn, &principal, &request).await?)
+        })
         .await?;
     Ok(Json(ForwardResponse {
         dry_run: request.dry_run,

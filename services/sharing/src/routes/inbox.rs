@@ -17,6 +17,7 @@ use shared::http::{ApiError, Auth, ValidJson, ValidQuery, require_scope};
 use shared::identity::{Scope, users};
 use shared::ids::OrgId;
 use shared::message::events::sharing::AcceptMode;
+use shared::roles;
 use shared::validate::{self, Invalid};
 use uuid::Uuid;
 
@@ -91,6 +92,10 @@ pub struct AcceptItem {
     /// An active user of your org who owns the copy.
     #[schema(format = Uuid)]
     pub assign_to: Option<String>,
+    /// A queue of users of your org (`/v1/queues`) that owns the copy (its id is the copy's
+    /// owner); not with `assign_to` or `relate_to`.
+    #[schema(format = Uuid)]
+    pub assign_to_queue: Option<String>,
     /// The id of your existing record (of the entry's object) the partner's record is linked
     /// to; nothing is created.
     pub relate_to: Option<String>,
@@ -132,7 +137,9 @@ fn count(field: &str, n: usize) -> Result<(), Invalid> {
 }
 
 /// The acceptance asked for, its ids checked (422 naming the member).
-fn acceptance(i: usize, item: &AcceptItem) -> Result<(Uuid, Acceptance), Invalid> {
+/// With the queue asked for, checked as the org's in the transaction (its id then owns the
+/// copy, as `assign_to` would).
+fn acceptance(i: usize, item: &AcceptItem) -> Result<(Uuid, Acceptance, Option<Uuid>), Invalid> {
     let id = validate::uuid(&format!("items[{i}].id"), &item.id)?;
     let assign_to = item
         .assign_to
@@ -144,10 +151,21 @@ fn acceptance(i: usize, item: &AcceptItem) -> Result<(Uuid, Acceptance), Invalid
         .as_deref()
         .map(|r| validate::text(&format!("items[{i}].relate_to"), r, 255))
         .transpose()?;
+    let queue = item
+        .assign_to_queue
+        .as_deref()
+        .map(|q| validate::uuid(&format!("items[{i}].assign_to_queue"), q))
+        .transpose()?;
     if assign_to.is_some() && relate_to.is_some() {
         return Err(Invalid::new(
             format!("items[{i}].relate_to"),
             "relate to an existing record or assign a new copy, not both",
+        ));
+    }
+    if queue.is_some() && (assign_to.is_some() || relate_to.is_some()) {
+        return Err(Invalid::new(
+            format!("items[{i}].assign_to_queue"),
+            "assign the copy to a queue, or to a user, or relate it: only one",
         ));
     }
     Ok((
@@ -157,6 +175,7 @@ fn acceptance(i: usize, item: &AcceptItem) -> Result<(Uuid, Acceptance), Invalid
             relate_to,
             ..Acceptance::default()
         },
+        queue,
     ))
 }
 
@@ -230,7 +249,7 @@ pub async fn accept(
     let results = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let mut results = Vec::new();
-            for (i, (id, how)) in wanted.iter().enumerate() {
+            for (i, (id, how, queue)) in wanted.iter().enumerate() {
                 let entry = inbox::one(conn, org, *id)
                     .await?
                     .ok_or_else(|| ApiError::not_found(&format!("inbox entry (items[{i}].id)")))?;
@@ -250,6 +269,17 @@ pub async fn accept(
                         "is linked to another record of this partner already",
                     ));
                 }
+                let mut how = how.clone();
+                if let Some(queue) = *queue {
+                    if !roles::queue_of_org(conn, org, queue).await? {
+                        return Err(ApiError::invalid_field(
+                            format!("items[{i}].assign_to_queue"),
+                            "is not a queue of your organization",
+                        ));
+                    }
+                    how.assign_to = Some(queue);
+                }
+                let how = &how;
                 if entry.accepting() {
                     results.push(ItemResult {
                         id: *id,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use shared::http::{ApiError, Auth, require_scope};
 use shared::identity::Scope;
 use shared::validate;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// One connection a record is shared over.
@@ -35,6 +36,10 @@ pub struct SharingEntry {
     pub related_records: serde_json::Value,
     pub send_open_tasks: bool,
     pub send_closed_tasks: bool,
+    /// While `Pending (sent)`: why the partner has not created its copy yet, as its inbox
+    /// shows it (its validation rules refused the copy, or a product line's conditions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver_error: Option<String>,
 }
 
 /// A record's External Sharing list.
@@ -49,6 +54,7 @@ fn entry(
     link: LinkRow,
     connection: Option<&Connection>,
     org: shared::ids::OrgId,
+    receiver_errors: &HashMap<Uuid, String>,
 ) -> Option<SharingEntry> {
     let connection = connection?;
     let side = connection.side_of(org)?;
@@ -56,11 +62,16 @@ fn entry(
         connections::Side::Inviter => connections::Side::Invitee,
         connections::Side::Invitee => connections::Side::Inviter,
     };
+    let status = link.status()?;
+    let receiver_error = (status == Status::PendingSent)
+        .then(|| receiver_errors.get(&link.id).cloned())
+        .flatten();
     Some(SharingEntry {
+        receiver_error,
         connection_id: link.connection_id,
         partner_org_name: connection.name_of(other),
         direction: Direction::parse(&link.direction)?,
-        status: link.status()?,
+        status,
         since: link.start_date.unwrap_or(link.forwarded_at),
         start_date: link.start_date,
         end_date: link.end_date,
@@ -111,11 +122,13 @@ pub async fn sharing_list(
         return Err(ApiError::not_found("record"));
     }
     let known = connections::of_org(&mut conn, org).await?;
+    let ids: Vec<Uuid> = links.iter().map(|l| l.id).collect();
+    let receiver_errors = store::receiver_errors(&mut conn, &ids).await?;
     let links = links
         .into_iter()
         .filter_map(|link| {
             let connection = known.iter().find(|c| c.id == link.connection_id);
-            entry(link, connection, org)
+            entry(link, connection, org, &receiver_errors)
         })
         .collect();
     Ok(Json(SharingList {

@@ -5,8 +5,10 @@
 
 use super::AppState;
 use crate::connections;
+use crate::links::authority::Authority;
 use crate::links::ending::{self, StopRefused};
 use crate::links::status::Direction;
+use crate::links::store;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
@@ -46,7 +48,8 @@ pub struct StopResponse {
 
 /// Stop sharing a record on a connection: your link (pending or active, sent or received)
 /// becomes `Inactive` with an end date, and so does the partner's; a forward still waiting in
-/// the partner's inbox is withdrawn. Both records stay.
+/// the partner's inbox is withdrawn. Both records stay. Only the record's owner, a user above
+/// the owner in the role hierarchy, or an admin may stop it (as for a forward).
 #[utoipa::path(
     post,
     path = "/v1/sharing/records/{object}/{record_id}/stop",
@@ -60,7 +63,7 @@ pub struct StopResponse {
     responses(
         (status = 200, body = StopResponse),
         (status = 401, body = shared::http::Problem, content_type = "application/problem+json"),
-        (status = 403, body = shared::http::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks `forward`, or you may not stop sharing this record: you neither own it nor are above its owner in your role hierarchy nor an admin (a key: neither `admin` nor `manage_connections`)", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such connection of yours, or the record was never shared on it", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The record's links on the connection have ended already; `current_status` says how", body = shared::http::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`field` names the member or path parameter at fault", body = shared::http::Problem, content_type = "application/problem+json"),
@@ -84,6 +87,13 @@ pub async fn stop(
             let (connection, side) = connections::party_to(conn, org, connection_id, true)
                 .await?
                 .ok_or_else(|| ApiError::not_found("connection"))?;
+            // The same rule as a forward's: the owner, a user above the owner, or an admin.
+            let key = (object.clone(), record_id.clone());
+            let owners = store::owners(conn, org, std::slice::from_ref(&key)).await?;
+            let owner = owners.get(&key).map(String::as_str);
+            if let Some(refusal) = Authority::new(&principal, 1).refusal(conn, owner).await? {
+                return Err(ApiError::not_permitted(refusal.detail));
+            }
             match ending::stop(conn, org, &connection, side, &object, &record_id).await? {
                 Ok(ended) => Ok(ended),
                 Err(StopRefused::NotLinked) => {

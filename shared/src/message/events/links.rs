@@ -5,7 +5,7 @@
 //!
 //! sharing (sender) --RecordForwardedV1--> sharing (receiver) --CopyRequestedV1--> sync
 //! sync --CopyCreatedV1 / CopyRefusedV1--> sharing (receiver)
-//! sharing (receiver) --RecordAcceptedV1 / RecordRejectedV1--> sharing (sender)
+//! sharing (receiver) --RecordAcceptedV1 / RecordRejectedV1 / RecordHeldV1--> sharing (sender)
 
 use super::sharing::AcceptMode;
 use crate::ids::{ConnectionId, OrgId};
@@ -141,6 +141,25 @@ impl Message for RecordRejectedV1 {
     const VERSION: u32 = 1;
     const DESCRIPTION: &'static str =
         "The partner rejected a forwarded record: the sender's link becomes Inactive.";
+}
+
+/// The receiver could not create its copy of a forwarded record (its validation rules refused
+/// it, or an opportunity product's conditions do not hold): the offer waits in its inbox with
+/// `error`, and the sender's link stays `Pending (sent)`, showing the reason. Addressed to the
+/// sending org.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RecordHeldV1 {
+    pub connection_id: ConnectionId,
+    pub sender_link_id: Uuid,
+    /// The receiver's reason, as its inbox shows it.
+    pub error: String,
+    pub held_at: DateTime<Utc>,
+}
+
+impl Message for RecordHeldV1 {
+    const KIND: &'static str = "sharing.record_held";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "The partner could not create its copy of a forwarded record: the sender's pending link shows why.";
 }
 
 /// The sync service created the copy (or found the record to relate to). Addressed to the

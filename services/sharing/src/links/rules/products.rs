@@ -24,6 +24,21 @@ pub const PRICE_BOOK_LOOKUP: &str = "Pricebook2Id";
 /// The product line's lookup to its price book entry, set by the receiver.
 pub const PRICE_BOOK_ENTRY_LOOKUP: &str = "PricebookEntryId";
 
+/// Whether a change of the org's record gives an opportunity a price book: its product lines
+/// held for want of one are then tried again (`held::retry_product_lines`).
+pub fn gives_price_book(
+    object: &str,
+    deleted: bool,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> bool {
+    object == OPPORTUNITY
+        && !deleted
+        && fields
+            .get(PRICE_BOOK_LOOKUP)
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|id| !id.is_empty())
+}
+
 /// What the sender knows: the product line's own conditions (b) and (c). `parent_object` is the
 /// object of the record it travels with (`None`: forwarded on its own).
 pub fn on_sender(
@@ -124,6 +139,19 @@ pub fn on_receiver<'a>(r: &Receiving<'a>) -> Result<&'a str, Refusal> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_an_opportunity_given_a_price_book_retries_its_lines() {
+        let with = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        let book = with(serde_json::json!({ "Pricebook2Id": "pb-1" }));
+        assert!(super::gives_price_book(OPPORTUNITY, false, &book));
+        assert!(!super::gives_price_book(OPPORTUNITY, true, &book));
+        assert!(!super::gives_price_book("Account", false, &book));
+        let cleared = with(serde_json::json!({ "Pricebook2Id": null }));
+        assert!(!super::gives_price_book(OPPORTUNITY, false, &cleared));
+        let other = with(serde_json::json!({ "Name": "x" }));
+        assert!(!super::gives_price_book(OPPORTUNITY, false, &other));
+    }
+
     use super::*;
     use serde_json::json;
     use std::collections::BTreeMap;
