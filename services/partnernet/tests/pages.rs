@@ -2,13 +2,38 @@
 //! invitation link says so, nothing from it is markup, and the token shows in no log line; a
 //! connection's link asks a visitor to sign in first.
 
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 struct Server {
     child: Child,
+    /// Read while the server runs: a full pipe would block its logging, and so its answers.
+    logs: Vec<JoinHandle<String>>,
     base_url: String,
     _database: shared::testing::TestDatabase,
+}
+
+/// No request of these tests waits longer: a stuck server fails the test, saying so.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_DEADLINE)
+        .build()
+        .expect("an HTTP client")
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
 }
 
 impl Server {
@@ -20,7 +45,7 @@ impl Server {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_partnernet"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_partnernet"))
             .args(["serve", "all"])
             .env("DATABASE_URL", &database.url)
             .env("AMQP_URL", shared::testing::amqp_url())
@@ -32,6 +57,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("starting partnernet serve all");
+        let logs = vec![drain(child.stdout.take()), drain(child.stderr.take())];
         let base_url = format!("http://127.0.0.1:{port}");
         let health = format!("{base_url}/healthz");
         shared::testing::eventually("serve all answers", Duration::from_secs(60), || async {
@@ -43,6 +69,7 @@ impl Server {
         .await;
         Self {
             child,
+            logs,
             base_url,
             _database: database,
         }
@@ -51,12 +78,11 @@ impl Server {
     /// Stops the server and returns everything it logged.
     fn stop(mut self) -> String {
         let _ = self.child.kill();
-        let output = self.child.wait_with_output().expect("the server's output");
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
+        let _ = self.child.wait();
+        self.logs
+            .drain(..)
+            .map(|reader| reader.join().unwrap_or_default())
+            .collect()
     }
 }
 
@@ -64,7 +90,7 @@ impl Server {
 async fn an_unknown_invitation_link_says_so_in_words_and_logs_no_token() {
     let server = Server::start().await;
     let token = "Zq3-secret_T0ken<b>\"x\"";
-    let response = reqwest::Client::new()
+    let response = client()
         .get(format!("{}/invitations/accept", server.base_url))
         .query(&[("token", token)])
         .send()
@@ -102,6 +128,7 @@ async fn a_connection_link_asks_a_visitor_to_sign_in_first() {
     let server = Server::start().await;
     let id = uuid::Uuid::new_v4();
     let client = reqwest::Client::builder()
+        .timeout(REQUEST_DEADLINE)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a client");
