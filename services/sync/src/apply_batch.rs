@@ -144,6 +144,7 @@ impl ApplyUpdates {
                         receiver: message.org_id,
                         update,
                         state: State::Failed,
+                        attempted: true,
                         error: Some(error),
                         overwritten: None,
                     });
@@ -155,6 +156,7 @@ impl ApplyUpdates {
                 receiver: message.org_id,
                 update,
                 state,
+                attempted: true,
                 error,
                 overwritten,
             });

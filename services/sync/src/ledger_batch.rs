@@ -1,9 +1,11 @@
-//! The receiver's outcomes of a batch of updates in one statement: [`crate::ledger::finish`]
-//! for many rows (the same row rules), as the batch apply writes them.
+//! Many ledger rows in one statement: the receiver's outcomes of a batch of updates
+//! ([`crate::ledger::finish`] for many rows, the same row rules), as the batch apply writes
+//! them, and the sender's Queued rows (and Superseded ones of coalesced changes), as the batch
+//! propagation writes them.
 
 use crate::ledger::{ON_CONFLICT, State, fields_json};
 use chrono::Utc;
-use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use shared::ids::OrgId;
@@ -11,11 +13,14 @@ use shared::message::events::field_sync::FieldsUpdatedV1;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// One attempt's outcome for one update.
+/// One attempt's outcome for one update (or, on the sender's side, no attempt yet).
 pub struct Outcome<'a> {
     pub receiver: OrgId,
     pub update: &'a FieldsUpdatedV1,
     pub state: State,
+    /// Whether the row counts an attempt to apply the update (the receiver's outcomes do, the
+    /// sender's rows do not).
+    pub attempted: bool,
     pub error: Option<String>,
     pub overwritten: Option<Value>,
 }
@@ -31,14 +36,15 @@ struct Row {
 const INSERT_MANY: &str = "INSERT INTO sync.ledger (update_id, connection_id, link_id, \
        sender_org_id, sender_object, sender_record_id, receiver_org_id, receiver_object, \
        receiver_record_id, fields, state, attempts, error, overwritten, finished_at) \
-     SELECT u, c, l, so, sob, sr, ro, rob, rr, f, st, 1, e, o, $14 FROM unnest($1::uuid[], \
+     SELECT u, c, l, so, sob, sr, ro, rob, rr, f, st, a, e, o, fin FROM unnest($1::uuid[], \
        $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[], \
-       $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::jsonb[]) \
-       AS r(u, c, l, so, sob, sr, ro, rob, rr, f, st, e, o)";
+       $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::jsonb[], $14::int[], \
+       $15::timestamptz[]) \
+       AS r(u, c, l, so, sob, sr, ro, rob, rr, f, st, e, o, a, fin)";
 
-/// Writes every outcome (finished now) and returns the state each row is in after it, in
-/// order. An update twice in the batch (a replay beside the original) is written in a second
-/// statement: one statement may not change a row twice.
+/// Writes every outcome (finished now, unless Queued or Retrying) and returns the state each
+/// row is in after it, in order. An update twice in the batch (a replay beside the original)
+/// is written in a second statement: one statement may not change a row twice.
 pub async fn finish_many(
     conn: &mut AsyncPgConnection,
     outcomes: &[Outcome<'_>],
@@ -69,6 +75,7 @@ async fn write(
 ) -> diesel::QueryResult<HashMap<Uuid, State>> {
     let column = |f: fn(&Outcome<'_>) -> Uuid| outcomes.iter().map(f).collect::<Vec<_>>();
     let text = |f: fn(&Outcome<'_>) -> String| outcomes.iter().map(f).collect::<Vec<_>>();
+    let now = Utc::now();
     let fields = outcomes
         .iter()
         .map(|o| fields_json(o.update))
@@ -94,7 +101,18 @@ async fn write(
             .map(|o| o.overwritten.clone())
             .collect::<Vec<_>>(),
     )
-    .bind::<Timestamptz, _>(Utc::now())
+    .bind::<Array<Integer>, _>(
+        outcomes
+            .iter()
+            .map(|o| i32::from(o.attempted))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Timestamptz>>, _>(
+        outcomes
+            .iter()
+            .map(|o| (!matches!(o.state, State::Queued | State::Retrying)).then_some(now))
+            .collect::<Vec<_>>(),
+    )
     .load(conn)
     .await?;
     Ok(rows

@@ -22,6 +22,7 @@ pub mod lookups;
 pub mod mappings;
 pub mod pages;
 pub mod propagate;
+pub mod propagate_batch;
 pub mod record_events;
 pub mod replay;
 pub mod routes;
@@ -137,8 +138,10 @@ fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<Co
         ConsumerSpec {
             service: NAME,
             name: "propagate",
-            // Field sync, sending: every change of the org's records, in order per record.
-            handlers: Handlers::new().on_ordered::<RecordChangedV1, _>(propagate::Propagate),
+            // Field sync, sending: every change of the org's records, in order per record, a
+            // delivery batch at once (a record's changes in it coalesce).
+            handlers: Handlers::new()
+                .on_batch::<RecordChangedV1, _>(propagate::Propagate, Order::ByKey),
         },
         ConsumerSpec {
             service: NAME,

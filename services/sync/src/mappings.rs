@@ -70,8 +70,25 @@ pub async fn subscribers_of(
     publisher: OrgId,
     object: &str,
 ) -> diesel::QueryResult<Vec<Subscriber>> {
+    let all = subscribers_of_many(conn, &[(publisher, object)]).await?;
+    Ok(all
+        .into_iter()
+        .map(|(_, _, subscriber)| subscriber)
+        .collect())
+}
+
+/// The active subscriptions to each of the (publisher, object) pairs, in one statement: the
+/// publisher and object of each, then who takes it.
+pub async fn subscribers_of_many(
+    conn: &mut AsyncPgConnection,
+    pairs: &[(OrgId, &str)],
+) -> diesel::QueryResult<Vec<(OrgId, String, Subscriber)>> {
     #[derive(diesel::QueryableByName)]
     struct Row {
+        #[diesel(sql_type = sql_types::Uuid)]
+        publisher_org_id: Uuid,
+        #[diesel(sql_type = sql_types::Text)]
+        object: String,
         #[diesel(sql_type = sql_types::Uuid)]
         connection_id: Uuid,
         #[diesel(sql_type = sql_types::Uuid)]
@@ -85,15 +102,22 @@ pub async fn subscribers_of(
         #[diesel(sql_type = sql_types::Jsonb)]
         fields: serde_json::Value,
     }
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let publishers: Vec<Uuid> = pairs.iter().map(|(org, _)| org.as_uuid()).collect();
+    let objects: Vec<&str> = pairs.iter().map(|(_, object)| *object).collect();
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT connection_id, subscriber_org_id, target_object, auto_accept, sync_deletes, \
-           fields \
-         FROM sync.subscription_mappings \
-         WHERE publisher_org_id = $1 AND object = $2 AND active \
-         ORDER BY connection_id, subscriber_org_id",
+        "SELECT m.publisher_org_id, m.object, m.connection_id, m.subscriber_org_id, \
+           m.target_object, m.auto_accept, m.sync_deletes, m.fields \
+         FROM sync.subscription_mappings m \
+         JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::text[])) AS p(publisher, object) \
+           ON m.publisher_org_id = p.publisher AND m.object = p.object \
+         WHERE m.active \
+         ORDER BY m.connection_id, m.subscriber_org_id",
     )
-    .bind::<sql_types::Uuid, _>(publisher.as_uuid())
-    .bind::<sql_types::Text, _>(object)
+    .bind::<sql_types::Array<sql_types::Uuid>, _>(&publishers)
+    .bind::<sql_types::Array<sql_types::Text>, _>(&objects)
     .load(conn)
     .await?;
     rows.into_iter()
@@ -101,13 +125,16 @@ pub async fn subscribers_of(
             let target_object = row.target_object?;
             Some(
                 serde_json::from_value::<Vec<MappedField>>(row.fields)
-                    .map(|fields| Subscriber {
-                        connection_id: row.connection_id,
-                        subscriber_org_id: OrgId(row.subscriber_org_id),
-                        target_object,
-                        auto_accept: row.auto_accept,
-                        sync_deletes: row.sync_deletes,
-                        fields,
+                    .map(|fields| {
+                        let subscriber = Subscriber {
+                            connection_id: row.connection_id,
+                            subscriber_org_id: OrgId(row.subscriber_org_id),
+                            target_object,
+                            auto_accept: row.auto_accept,
+                            sync_deletes: row.sync_deletes,
+                            fields,
+                        };
+                        (OrgId(row.publisher_org_id), row.object, subscriber)
                     })
                     // Stored by us from a validated event: unreadable means a bug.
                     .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e))),

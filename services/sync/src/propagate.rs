@@ -9,6 +9,9 @@
 //! in the store. A change written by the Connection User of a connection (a partner's update
 //! applied here) is never sent back over that connection.
 //!
+//! The consumer takes a delivery batch at once ([`crate::propagate_batch`]): field changes with
+//! set statements, several changes of one record coalesced into one update per link.
+//!
 //! Two record-level changes travel too, each as its own message with the record's
 //! record-level stamp (`sync.records.record_stamp`) and origin, ledgered like updates (`kind`
 //! `delete` / `touch`):
@@ -18,23 +21,20 @@
 //!   by the change's end date). Without the flag the partner's link just ends, as in S2S.
 //! - a touch (a save without a change of value), `RecordTouchedV1`, to every subscribed partner.
 
-use crate::ledger;
-use crate::lookups;
 use crate::mappings::{self, Subscriber};
 use crate::record_events::{self, Kind};
-use crate::schemas;
 use crate::store::{FieldStamp, read, record_stamp};
 use chrono::SubsecRound;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
-use shared::consumer::{Context, Handler};
+use shared::consumer::Context;
 use shared::crm::mapping::{Copies, translate_lookup, translate_picklist};
 use shared::error::HandlerError;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::field_sync::{
-    FieldsUpdatedV1, LinkedRecordEvent, RecordDeletedV1, RecordTouchedV1, SyncedField,
+    LinkedRecordEvent, RecordDeletedV1, RecordTouchedV1, SyncedField,
 };
 use shared::message::events::sync::{ChangedBy, RecordChangedV1};
 use std::collections::BTreeMap;
@@ -44,96 +44,21 @@ pub struct Propagate;
 
 /// An active link of a record, as sharing's view shows it.
 #[derive(diesel::QueryableByName)]
-struct Link {
+pub(crate) struct Link {
     #[diesel(sql_type = sql_types::Uuid)]
-    id: Uuid,
+    pub(crate) id: Uuid,
     #[diesel(sql_type = sql_types::Uuid)]
-    connection_id: Uuid,
+    pub(crate) connection_id: Uuid,
     #[diesel(sql_type = sql_types::Text)]
-    partner_object: String,
+    pub(crate) partner_object: String,
     #[diesel(sql_type = sql_types::Text)]
-    partner_record_id: String,
+    pub(crate) partner_record_id: String,
     #[diesel(sql_type = sql_types::Uuid)]
-    partner_org_id: Uuid,
-}
-
-impl Handler<RecordChangedV1> for Propagate {
-    async fn handle(
-        &self,
-        ctx: &Context<'_>,
-        conn: &mut AsyncPgConnection,
-        message: &Envelope<RecordChangedV1>,
-    ) -> Result<(), HandlerError> {
-        let change = &message.payload;
-        let org = message.org_id;
-        if change.deleted {
-            return record_event(ctx, conn, message, Kind::Delete).await;
-        }
-        if change.touched {
-            return record_event(ctx, conn, message, Kind::Touch).await;
-        }
-        if change.fields.is_empty() {
-            return Ok(());
-        }
-        let links = links_of(conn, message, false).await?;
-        if links.is_empty() {
-            return Ok(());
-        }
-        let Some(row) = read::one(conn, org, &change.object, &change.record_id, false).await?
-        else {
-            return Ok(());
-        };
-        if row.deleted {
-            return Ok(());
-        }
-        let subscribers = mappings::subscribers_of(conn, org, &change.object).await?;
-        let empty = Map::new();
-        let values = row.fields.as_object().unwrap_or(&empty);
-        let stamps = row.stamps.as_object().unwrap_or(&empty);
-        // Changed lookups travel as the partner's copies of the records they name.
-        let schema = schemas::effective(conn, org, &change.object).await?;
-        let lookup_fields = lookups::changed_lookups(schema.as_ref(), &change.fields);
-        let named: Vec<&str> = lookup_fields
-            .keys()
-            .filter_map(|f| values.get(f)?.as_str())
-            .collect();
-        for link in links {
-            let Some(subscriber) = subscribers.iter().find(|s| {
-                s.connection_id == link.connection_id
-                    && s.subscriber_org_id.as_uuid() == link.partner_org_id
-            }) else {
-                continue;
-            };
-            let copies = lookups::copies(conn, org, link.connection_id, &named).await?;
-            let translation = Lookups {
-                fields: &lookup_fields,
-                copies: &copies,
-            };
-            let fields = mapped(subscriber, &change.fields, values, stamps, &translation);
-            if fields.is_empty() {
-                continue;
-            }
-            let update = FieldsUpdatedV1 {
-                update_id: Uuid::now_v7(),
-                connection_id: ConnectionId(link.connection_id),
-                link_id: link.id,
-                sender_org_id: org,
-                sender_object: change.object.clone(),
-                sender_record_id: change.record_id.clone(),
-                object: link.partner_object,
-                record_id: link.partner_record_id,
-                fields,
-            };
-            let partner = OrgId(link.partner_org_id);
-            ledger::queue(conn, partner, &update).await?;
-            ctx.emit(conn, message, partner, update).await?;
-        }
-        Ok(())
-    }
+    pub(crate) partner_org_id: Uuid,
 }
 
 /// The connection a change came over, if a partner's update made it: never sent back over it.
-fn came_over(change: &RecordChangedV1) -> Option<Uuid> {
+pub(crate) fn came_over(change: &RecordChangedV1) -> Option<Uuid> {
     match change.changed_by {
         ChangedBy::ConnectionUser { connection_id, .. } => Some(connection_id.0),
         ChangedBy::Org { .. } => None,
@@ -175,7 +100,7 @@ async fn links_of(
 
 /// A delete's tombstone or a touch, over each link to a partner that takes it, with the
 /// record's record-level stamp as it is now (a record deleted since is not touched).
-async fn record_event(
+pub(crate) async fn record_event(
     ctx: &Context<'_>,
     conn: &mut AsyncPgConnection,
     message: &Envelope<RecordChangedV1>,
@@ -236,15 +161,15 @@ async fn record_event(
 
 /// The changed lookup fields (field to the object looked up) and the partner's copies of the
 /// records they name, on one connection.
-struct Lookups<'a> {
-    fields: &'a BTreeMap<String, String>,
-    copies: &'a Copies,
+pub(crate) struct Lookups<'a> {
+    pub(crate) fields: &'a BTreeMap<String, String>,
+    pub(crate) copies: &'a Copies,
 }
 
 /// The changed fields the subscriber takes, under its names, with their current values
 /// (picklist values translated, lookups translated through the links or sent empty) and
 /// stamps. A field without a stamp is not sent.
-fn mapped(
+pub(crate) fn mapped(
     subscriber: &Subscriber,
     changed: &Map<String, Value>,
     values: &Map<String, Value>,

@@ -64,3 +64,46 @@ pub async fn page(
     }
     query.load(conn).await
 }
+
+/// A record's values and stamps, as a read of many records returns them.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct Values {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub org_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub object: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub record_id: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub fields: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub stamps: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub deleted: bool,
+}
+
+/// The values and stamps of the records `keys` (org, object, record id) in one statement,
+/// deleted ones too (the caller decides); unknown ones are left out.
+pub async fn values_of_many(
+    conn: &mut AsyncPgConnection,
+    keys: &[(OrgId, &str, &str)],
+) -> QueryResult<Vec<Values>> {
+    use diesel::sql_types::{Array, Text, Uuid};
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let orgs: Vec<uuid::Uuid> = keys.iter().map(|k| k.0.as_uuid()).collect();
+    let objects: Vec<&str> = keys.iter().map(|k| k.1).collect();
+    let ids: Vec<&str> = keys.iter().map(|k| k.2).collect();
+    diesel::sql_query(
+        "SELECT r.org_id, r.object, r.record_id, r.fields, r.stamps, r.deleted \
+         FROM sync.records r \
+         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(org_id, object, record_id) \
+           ON r.org_id = k.org_id AND r.object = k.object AND r.record_id = k.record_id",
+    )
+    .bind::<Array<Uuid>, _>(&orgs)
+    .bind::<Array<Text>, _>(&objects)
+    .bind::<Array<Text>, _>(&ids)
+    .load(conn)
+    .await
+}

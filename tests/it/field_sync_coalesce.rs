@@ -1,0 +1,74 @@
+//! Field sync propagates a delivery batch at once: several changes of one record that arrive
+//! together (the consumers linger to gather them) go to the partner as one update carrying the
+//! newest values and stamps, and the sender's ledger says what happened to each change (the
+//! last one's update Applied, each earlier one Superseded at once, naming that update).
+
+use crate::field_sync_support::{entries, linked, patch, record_where, settled};
+use serde_json::Value;
+use serde_json::json;
+use tests::TestApp;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn field_sync_changes_of_one_record_in_a_batch_coalesce_into_one_update() {
+    // Batches wait up to 1.5 s for more messages: the three changes below arrive as one.
+    let app = TestApp::spawn_with(|env| {
+        env.insert("CONSUMER_LINGER_MS".into(), "1500".into());
+    })
+    .await;
+    let l = linked(&app).await;
+    let (a, g) = (l.n.acme(), l.n.globex());
+    app.wait_idle().await;
+    let before = entries(&app, a, "record_id=acc-1").await.len();
+
+    patch(&app, a, "Account", "acc-1", json!({ "Name": "One" })).await;
+    patch(&app, a, "Account", "acc-1", json!({ "Rating": "Hot" })).await;
+    patch(&app, a, "Account", "acc-1", json!({ "Name": "Three" })).await;
+
+    let all = settled(&app, a, "record_id=acc-1", before + 3).await;
+    let new: Vec<&Value> = all.iter().skip(before).collect();
+    assert_eq!(new.len(), 3, "a ledger row per change: {new:?}");
+    let sent: Vec<&&Value> = new.iter().filter(|e| e["state"] == "Applied").collect();
+    assert_eq!(sent.len(), 1, "one update went: {new:?}");
+    let update = sent[0];
+    // The newest values of both fields, in Globex's names and picklist values.
+    assert_eq!(update["fields"]["Name"]["value"], "Three", "{update}");
+    assert_eq!(update["fields"]["Rating"]["value"], "Warm", "{update}");
+    assert!(update["error"].is_null(), "{update}");
+
+    // The two earlier changes: Superseded at once, each with the field it changed as it was
+    // sent (the newest value), naming the update that carried it.
+    let update_id = update["update_id"].as_str().unwrap_or_default();
+    let earlier: Vec<&&Value> = new.iter().filter(|e| e["state"] == "Superseded").collect();
+    assert_eq!(earlier.len(), 2, "{new:?}");
+    for entry in &earlier {
+        let note = entry["error"].as_str().unwrap_or_default();
+        assert!(note.contains(update_id), "{entry}");
+        assert_eq!(entry["attempts"], 0, "{entry}");
+        assert!(!entry["finished_at"].is_null(), "{entry}");
+    }
+    assert_eq!(
+        earlier[0]["fields"],
+        json!({ "Name": update["fields"]["Name"] })
+    );
+    assert_eq!(
+        earlier[1]["fields"],
+        json!({ "Rating": update["fields"]["Rating"] })
+    );
+    // Queued before the update it went with (the ledger's order is the changes').
+    let update_pos = new.iter().position(|e| e["state"] == "Applied");
+    assert_eq!(update_pos, Some(2), "{new:?}");
+
+    // Globex's copy has the newest values; its ledger shows the one update received.
+    record_where(&app, g, "Account", &l.copy, "the newest values", |r| {
+        r["fields"]["Name"] == "Three" && r["fields"]["Rating"] == "Warm"
+    })
+    .await;
+    let received = entries(&app, g, &format!("record_id={}", l.copy)).await;
+    assert!(
+        received
+            .iter()
+            .any(|e| e["update_id"] == update["update_id"] && e["state"] == "Applied"),
+        "{received:?}"
+    );
+    app.stop().await;
+}
