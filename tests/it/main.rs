@@ -49,6 +49,7 @@ mod links_accept;
 mod links_accept_queue;
 mod links_chain;
 mod links_children;
+mod links_children_moved;
 mod links_children_private;
 mod links_children_tasks;
 mod links_deactivation;

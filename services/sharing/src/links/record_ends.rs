@@ -4,14 +4,17 @@
 //! or attachment made private (stopped, `Inactive`, as a stop by hand). The org's live
 //! links of the record become `Inactive (deleted)` / `Inactive (converted)` with an end date,
 //! and each partner is told ([`LinkEndedV1`]) so that its side ends the same way. An
-//! opportunity given a price book has its held product lines tried again. Every other change
-//! is ignored without touching the database.
+//! opportunity given a price book has its held product lines tried again. A child shared under
+//! its parent (a contact under its account, a task, a comment) edited so that it no longer
+//! names that parent stops being shared (`Inactive`, as a stop by hand): S2S's "a related
+//! record edited from an unshared record stops being shared". A change with no fields (a
+//! delete aside) is ignored without touching the database.
 
 use super::ending::{status_for, tell_partner};
 use super::held;
-use super::rules::children::made_private;
+use super::rules::children::{made_private, still_names};
 use super::rules::products::gives_price_book;
-use super::status::Status;
+use super::status::{Direction, Status};
 use super::store::{self, LinkRow};
 use crate::connections;
 use chrono::SubsecRound;
@@ -59,41 +62,97 @@ impl Handler<RecordChangedV1> for EndOnRecordChange {
         if gives_price_book(&change.object, change.deleted, &change.fields) {
             held::retry_product_lines(conn, org, &change.record_id).await?;
         }
-        let Some(reason) = reason(change) else {
-            return Ok(());
-        };
-        let live: Vec<LinkRow> = store::of_record(conn, org, &change.object, &change.record_id)
+        match reason(change) {
+            Some(reason) => {
+                let live = live_links(conn, org, change).await?;
+                end_and_tell(conn, org, change, live, reason).await
+            }
+            None => end_links_of_a_moved_child(conn, org, change).await,
+        }
+    }
+}
+
+/// The live links of the changed record, both directions.
+async fn live_links(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    change: &RecordChangedV1,
+) -> Result<Vec<LinkRow>, HandlerError> {
+    Ok(
+        store::of_record(conn, org, &change.object, &change.record_id)
             .await?
             .into_iter()
             .filter(|l| l.status().is_some_and(Status::is_live))
-            .collect();
-        if live.is_empty() {
-            return Ok(());
-        }
-        let status = status_for(reason);
-        let ended_at = change.changed_at.trunc_subsecs(6);
-        let known = connections::of_org(conn, org).await?;
-        for link in live {
-            store::end(conn, link.id, status, ended_at).await?;
-            let partner = known
-                .iter()
-                .find(|c| c.id == link.connection_id)
-                .and_then(|c| c.side_of(org).and_then(|side| c.partner_of(side)));
-            if let Some(partner) = partner {
-                tell_partner(
-                    conn,
-                    OrgId(partner),
-                    link.connection_id,
-                    &change.object,
-                    &change.record_id,
-                    reason,
-                    ended_at,
-                )
-                .await?;
-            }
-        }
-        Ok(())
+            .collect(),
+    )
+}
+
+/// A child edited away from the parent it was shared under: its live sent links that name a
+/// parent the record no longer names end as stopped, and each partner is told.
+async fn end_links_of_a_moved_child(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    change: &RecordChangedV1,
+) -> Result<(), HandlerError> {
+    if change.deleted || change.fields.is_empty() {
+        return Ok(());
     }
+    let under_a_parent: Vec<LinkRow> = live_links(conn, org, change)
+        .await?
+        .into_iter()
+        .filter(|l| l.direction == Direction::Sent.as_str() && l.parent_record_id.is_some())
+        .collect();
+    if under_a_parent.is_empty() {
+        return Ok(());
+    }
+    let Some(record) = store::record(conn, org, &change.object, &change.record_id).await? else {
+        return Ok(());
+    };
+    let moved: Vec<LinkRow> = under_a_parent
+        .into_iter()
+        .filter(|l| {
+            l.parent_record_id
+                .as_deref()
+                .is_some_and(|parent| !still_names(&record.fields, parent))
+        })
+        .collect();
+    end_and_tell(conn, org, change, moved, EndReason::Stopped).await
+}
+
+/// Ends `links` of the changed record for `reason`, telling each partner.
+async fn end_and_tell(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    change: &RecordChangedV1,
+    links: Vec<LinkRow>,
+    reason: EndReason,
+) -> Result<(), HandlerError> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    let status = status_for(reason);
+    let ended_at = change.changed_at.trunc_subsecs(6);
+    let known = connections::of_org(conn, org).await?;
+    for link in links {
+        store::end(conn, link.id, status, ended_at).await?;
+        let partner = known
+            .iter()
+            .find(|c| c.id == link.connection_id)
+            .and_then(|c| c.side_of(org).and_then(|side| c.partner_of(side)));
+        if let Some(partner) = partner {
+            tell_partner(
+                conn,
+                OrgId(partner),
+                link.connection_id,
+                &change.object,
+                &change.record_id,
+                reason,
+                ended_at,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

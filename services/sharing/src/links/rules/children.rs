@@ -104,6 +104,12 @@ pub fn lookup_to<'a>(
         .find(|l| fields.get(*l).and_then(Value::as_str) == Some(parent_id))
 }
 
+/// Whether a child's fields still name `parent_id` (in any lookup): a child edited so that none
+/// does was moved away from the parent it is shared under, and stops being shared.
+pub fn still_names(fields: &Map<String, Value>, parent_id: &str) -> bool {
+    fields.values().any(|v| v.as_str() == Some(parent_id))
+}
+
 /// The tasks of one record that travel with it, and those past the limit. `tasks` are (record
 /// id, fields); only the open ones are kept when `open`, the closed ones when `closed`. The
 /// first [`TASK_LIMIT`] by record id are shared (a stable order a person can check: the same
@@ -163,6 +169,16 @@ mod tests {
 
     fn fields(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_child_moved_away_no_longer_names_its_parent() {
+        let under = fields(json!({ "LastName": "Lee", "AccountId": "acc-1" }));
+        assert!(still_names(&under, "acc-1"));
+        let moved = fields(json!({ "LastName": "Lee", "AccountId": "acc-2" }));
+        assert!(!still_names(&moved, "acc-1"));
+        let emptied = fields(json!({ "LastName": "Lee", "AccountId": null }));
+        assert!(!still_names(&emptied, "acc-1"));
     }
 
     fn tasks(n: usize, status: &str) -> Vec<(String, Map<String, Value>)> {
