@@ -15,6 +15,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.info.description = Some(
         "Share CRM records with partner organizations and keep them in sync. \
          Authenticate with an org API key: `Authorization: Bearer pn_...`. \
+         A key may act for one of its org's users with `X-Act-As-User: <user id>`: the request \
+         then holds only the scopes both hold, and forwarding or stopping a record checks that \
+         user's ownership (docs/roles-and-queues.md). \
          Errors are `application/problem+json`; `field` names the request field at fault."
             .to_string(),
     );
