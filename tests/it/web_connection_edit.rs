@@ -3,35 +3,19 @@
 //! "not found" and changes nothing. The invited org edits only its own owner.
 
 use crate::connections_support::{invite, pair};
-use crate::web_support::{WebPage, sign_in};
+use crate::web_support::{WebPage, acme_connection_and_an_outsider, sign_in};
 use serde_json::{Value, json};
 use tests::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn web_connection_edit_saves_refuses_a_bad_field_and_hides_from_another_org() {
     let app = TestApp::spawn().await;
-    let acme = app.create_org("Acme Corp").await;
-    let initech = app.create_org("Initech").await;
-    let olga = app
-        .create_user(&acme, "Olga Owner", "olga@acme.example")
-        .await;
+    let (acme, id) =
+        acme_connection_and_an_outsider(&app, ("Gus Globex", "gus@globex.example"), "Globex West")
+            .await;
     let pete = app
         .create_user(&acme, "Pete Partner-Manager", "pete@acme.example")
         .await;
-    app.create_user(&initech, "Ian Initech", "ian@initech.example")
-        .await;
-    let created: Value = app
-        .post(
-            "/v1/connections",
-            Some(&acme.key),
-            &json!({ "contact": { "name": "Gus Globex", "email": "gus@globex.example" },
-                     "account": "Globex West", "owner_user_id": olga }),
-        )
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let id = created["id"].as_str().expect("an id").to_string();
 
     // The page links to the form, which shows the current values, each with its label.
     let browser = sign_in(&app, "olga@acme.example", 1).await;

@@ -1,32 +1,19 @@
 //! A page shows only the signed-in user's org: a third org's session on each URL of the first
 //! org's connection gets "not found" and changes nothing; a visitor sees nothing at all.
 
-use crate::web_support::{WebClient, sign_in};
-use serde_json::{Value, json};
+use crate::web_support::{WebClient, acme_connection_and_an_outsider, sign_in};
+use serde_json::Value;
 use tests::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn web_a_third_orgs_session_gets_404_on_each_url_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let acme = app.create_org("Acme Corp").await;
-    let initech = app.create_org("Initech").await;
-    let owner = app
-        .create_user(&acme, "Olga Owner", "olga@acme.example")
-        .await;
-    app.create_user(&initech, "Ian Initech", "ian@initech.example")
-        .await;
-    let created: Value = app
-        .post(
-            "/v1/connections",
-            Some(&acme.key),
-            &json!({ "contact": { "name": "Secret Partner", "email": "secret@globex.example" },
-                     "account": "Hidden Account", "owner_user_id": owner }),
-        )
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let id = created["id"].as_str().expect("an id").to_string();
+    let (acme, id) = acme_connection_and_an_outsider(
+        &app,
+        ("Secret Partner", "secret@globex.example"),
+        "Hidden Account",
+    )
+    .await;
 
     let ian = sign_in(&app, "ian@initech.example", 1).await;
     let csrf = ian.get("/connections").await.csrf();

@@ -196,3 +196,34 @@ pub async fn sign_in_at(app: &TestApp, base_url: &str, email: &str, nth: usize) 
     assert!(client.cookie("pn_session").is_some());
     client
 }
+
+/// Acme Corp with its owner Olga and a connection it invited (`contact` named Gus at
+/// `contact_email`, account `account`), and Initech, an org with its user Ian that has nothing
+/// to do with it. Returns Acme and the connection's id.
+pub async fn acme_connection_and_an_outsider(
+    app: &TestApp,
+    contact: (&str, &str),
+    account: &str,
+) -> (tests::TestOrg, String) {
+    let acme = app.create_org("Acme Corp").await;
+    let initech = app.create_org("Initech").await;
+    let olga = app
+        .create_user(&acme, "Olga Owner", "olga@acme.example")
+        .await;
+    app.create_user(&initech, "Ian Initech", "ian@initech.example")
+        .await;
+    let (name, email) = contact;
+    let created: serde_json::Value = app
+        .post(
+            "/v1/connections",
+            Some(&acme.key),
+            &serde_json::json!({ "contact": { "name": name, "email": email },
+                                 "account": account, "owner_user_id": olga }),
+        )
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let id = created["id"].as_str().expect("an id").to_string();
+    (acme, id)
+}
