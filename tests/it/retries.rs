@@ -103,7 +103,9 @@ async fn a_permanent_failure_is_dead_lettered_at_once_and_can_be_replayed() {
     assert_eq!(log.attempts(3).len(), 1, "no retry for a permanent failure");
 
     // Listing put the message back by closing its channel; the quorum queue requeues it
-    // asynchronously, so the replay may find it only a moment later.
+    // asynchronously, so the replay may find it only a moment later. Replayed once, it fails
+    // again and is dead-lettered again: handled exactly twice (the replay does not take it
+    // back while it runs).
     eventually(
         "the dead letter replayed",
         Duration::from_secs(20),

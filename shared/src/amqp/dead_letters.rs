@@ -3,7 +3,8 @@
 
 use super::{ConfirmedChannel, Headers, Topology, connect, header_i64, header_str, timed};
 use anyhow::Context;
-use lapin::options::{BasicAckOptions, BasicGetOptions};
+use lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
 
 /// A message in a dead-letter queue, as an operator sees it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -72,8 +73,25 @@ pub async fn replay_where(
     let connection = connect(amqp_url, "partnernet dead-letters replay").await?;
     let channel = ConfirmedChannel::open(&connection).await?;
     let queue = topology.dead_letter_queue(service);
+    // Only the letters waiting now: one replayed that fails again comes back to this queue
+    // while the loop runs, and must not be taken (and sent) again by the same replay.
+    let waiting = timed(
+        "reading the dead-letter queue's depth",
+        channel.channel().queue_declare(
+            queue.as_str().into(),
+            QueueDeclareOptions {
+                passive: true, // only look: the topology declares it
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        ),
+    )
+    .await?
+    .message_count() as usize;
     let mut replayed = 0;
-    while replayed < limit {
+    let mut looked_at = 0;
+    while replayed < limit && looked_at < waiting {
+        looked_at += 1;
         let got = timed(
             "reading a dead letter",
             channel
