@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use shared::http::{ApiError, Auth, ValidJson, require_scope};
 use shared::identity::{Scope, users};
@@ -76,18 +76,7 @@ pub async fn create_role(
         .transpose()?;
     let mut conn = state.pool.get().await?;
     if let Some(parent) = parent {
-        let found: i64 = roles::table
-            .filter(roles::id.eq(parent))
-            .filter(roles::org_id.eq(org))
-            .count()
-            .get_result(&mut conn)
-            .await?;
-        if found == 0 {
-            return Err(ApiError::invalid_field(
-                "parent_id",
-                "no such role in your org",
-            ));
-        }
+        require_role_of(&mut conn, org, parent, "parent_id").await?;
     }
     let created: Option<RoleView> = diesel::insert_into(roles::table)
         .values((
@@ -152,18 +141,7 @@ pub async fn set_user_role(
     let org = principal.org_id.as_uuid();
     let mut conn = state.pool.get().await?;
     if let Some(role) = role {
-        let found: i64 = roles::table
-            .filter(roles::id.eq(role))
-            .filter(roles::org_id.eq(org))
-            .count()
-            .get_result(&mut conn)
-            .await?;
-        if found == 0 {
-            return Err(ApiError::invalid_field(
-                "role_id",
-                "no such role in your org",
-            ));
-        }
+        require_role_of(&mut conn, org, role, "role_id").await?;
     }
     let user: Option<UserView> = diesel::update(
         users::table
@@ -176,4 +154,23 @@ pub async fn set_user_role(
     .await
     .optional()?;
     user.map(Json).ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// Refuses, naming `field`, a role id that is not one of the org's roles.
+async fn require_role_of(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    role: Uuid,
+    field: &str,
+) -> Result<(), ApiError> {
+    let found: i64 = roles::table
+        .filter(roles::id.eq(role))
+        .filter(roles::org_id.eq(org))
+        .count()
+        .get_result(conn)
+        .await?;
+    if found == 0 {
+        return Err(ApiError::invalid_field(field, "no such role in your org"));
+    }
+    Ok(())
 }
