@@ -66,6 +66,7 @@ mod links_throughput;
 mod notifications;
 mod org_admin_scope;
 mod outbox_relay;
+mod outbox_relay_idle;
 mod records_broker_users;
 mod records_bulk;
 mod records_change_feed;

@@ -20,29 +20,12 @@ const SERVICE: &str = "relaytest";
 #[tokio::test(flavor = "multi_thread")]
 async fn two_relays_of_one_service_publish_each_writers_rows_once_and_in_commit_order() {
     let app = TestApp::spawn().await;
-    let queue = ConsumerQueues {
-        service: probe::SERVICE.into(),
-        consumer: probe::CONSUMER.into(),
-        routing_keys: vec![ProbeV1::routing_key()],
-    };
-    declare_all(app.amqp_url(), app.topology(), &[queue])
-        .await
-        .expect("a queue for the probes");
+    let work = probe_queue(&app).await;
     // Two replicas' relays of the same service.
     let stop = CancellationToken::new();
-    let mut relays = Vec::new();
-    for replica in 0..2 {
-        relays.push(tokio::spawn(shared::outbox::relay(
-            SERVICE,
-            app.db.url.clone(),
-            app.pool().clone(),
-            Publisher::for_topology(app.amqp_url(), &format!("relay {replica}"), app.topology()),
-            app.topology().clone(),
-            Duration::from_millis(500),
-            Health::default(),
-            stop.clone(),
-        )));
-    }
+    let relays: Vec<_> = (0..2)
+        .map(|replica| spawn_relay(&app, SERVICE, replica, Duration::from_millis(500), &stop))
+        .collect();
 
     // Each writer commits its rows one transaction after another, all writers at once.
     let writers = (0..WRITERS).map(|writer| {
@@ -63,7 +46,6 @@ async fn two_relays_of_one_service_publish_each_writers_rows_once_and_in_commit_
         writer.await.expect("the writer finished");
     }
 
-    let work = app.topology().work_queue(probe::SERVICE, probe::CONSUMER);
     let received = std::sync::Mutex::new(Vec::new());
     let url = app.amqp_url().to_string();
     eventually("every row published", Duration::from_secs(30), || async {
@@ -98,8 +80,41 @@ async fn two_relays_of_one_service_publish_each_writers_rows_once_and_in_commit_
     app.stop().await;
 }
 
+/// Runs a relay of `service` (replica number `replica`, idle poll `poll`) until `stop`.
+pub(crate) fn spawn_relay(
+    app: &TestApp,
+    service: &'static str,
+    replica: u32,
+    poll: Duration,
+    stop: &CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(shared::outbox::relay(
+        service,
+        app.db.url.clone(),
+        app.pool().clone(),
+        Publisher::for_topology(app.amqp_url(), &format!("relay {replica}"), app.topology()),
+        app.topology().clone(),
+        poll,
+        Health::default(),
+        stop.clone(),
+    ))
+}
+
+/// Declares the probes' work queue and answers its name.
+pub(crate) async fn probe_queue(app: &TestApp) -> String {
+    let queue = ConsumerQueues {
+        service: probe::SERVICE.into(),
+        consumer: probe::CONSUMER.into(),
+        routing_keys: vec![ProbeV1::routing_key()],
+    };
+    declare_all(app.amqp_url(), app.topology(), &[queue])
+        .await
+        .expect("a queue for the probes");
+    app.topology().work_queue(probe::SERVICE, probe::CONSUMER)
+}
+
 /// Takes every message waiting in `queue` and returns the probes' numbers, in queue order.
-async fn take_all(amqp_url: &str, queue: &str) -> Option<Vec<i64>> {
+pub(crate) async fn take_all(amqp_url: &str, queue: &str) -> Option<Vec<i64>> {
     let connection = connect(amqp_url, "test reader").await.ok()?;
     let channel = timed("channel", connection.create_channel()).await.ok()?;
     let mut numbers = Vec::new();

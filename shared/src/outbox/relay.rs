@@ -5,8 +5,10 @@
 //!   stand by and take over within [`STANDBY_RETRY`] when its connection dies. With one
 //!   publisher reading rows in `id` order, rows of one key (whose writers are serialised by the
 //!   lock on the row they change) are published in commit order.
-//! - **Woken, not polling.** An insert trigger sends `NOTIFY partnernet_outbox, service`; the
-//!   relay waits for it, with the poll interval as a fallback.
+//! - **Woken when idle, polling when busy.** While the relay is idle, an insert trigger sends
+//!   `NOTIFY partnernet_outbox, service` and the relay waits for it, with the poll interval as a
+//!   fallback. While rows keep coming it polls instead and writers do not notify: a notifying
+//!   commit serialises every writer of the cluster (see [`idle`]).
 //! - **No transaction while the broker answers.** Being the only publisher, the relay reads a
 //!   batch, publishes it, and reads and publishes the next ones while RabbitMQ confirms it (up
 //!   to [`IN_FLIGHT`] batches outstanding); it deletes a batch once all its confirms ack. Nothing
@@ -15,7 +17,7 @@
 //! - **Errors back off and recover.** The pause doubles on each failure, up to 5 s, and returns
 //!   to the poll interval at the first success.
 
-use super::{component_name, outbox};
+use super::{component_name, idle, outbox};
 use crate::amqp::{PendingConfirms, Publisher, Topology};
 use crate::db::DbPool;
 use crate::health::Health;
@@ -109,7 +111,8 @@ async fn become_active(
     }
 }
 
-/// Drains the outbox on each notification (or poll) while the listening connection lives.
+/// Drains the outbox while the listening connection lives: woken by notifications while idle,
+/// polling every [`idle::BUSY_POLL`] while rows keep coming (see [`idle`]).
 #[allow(clippy::too_many_arguments)]
 async fn active(
     service: &str,
@@ -124,12 +127,53 @@ async fn active(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
     let mut gauged: Option<tokio::time::Instant> = None;
+    let mut mode = Mode::Idle;
     loop {
         let wait = match drain(service, pool, publisher, topology, &mut gauged).await {
-            Ok(()) => {
+            Ok(published) => {
                 health.set(component, true);
                 *pause = poll;
-                poll
+                mode = match mode {
+                    Mode::Idle | Mode::Settling { .. } if published > 0 => {
+                        if idle::become_busy(listener, service).await? {
+                            tracing::debug!(service, "outbox relay busy: polling");
+                            Mode::Busy { empty_reads: 0 }
+                        } else {
+                            mode
+                        }
+                    }
+                    Mode::Idle => Mode::Idle,
+                    Mode::Busy { .. } if published > 0 => Mode::Busy { empty_reads: 0 },
+                    Mode::Busy { empty_reads }
+                        if empty_reads + 1 < idle::EMPTY_READS_BEFORE_IDLE =>
+                    {
+                        Mode::Busy {
+                            empty_reads: empty_reads + 1,
+                        }
+                    }
+                    Mode::Busy { .. } => Mode::Settling {
+                        writers: idle::release_busy(listener, service).await?,
+                        since: tokio::time::Instant::now(),
+                    },
+                    Mode::Settling { writers, since } => {
+                        if since.elapsed() < idle::SETTLE_LIMIT
+                            && idle::writers_remaining(listener, service, &writers).await? > 0
+                        {
+                            Mode::Settling { writers, since }
+                        } else {
+                            tracing::debug!(service, "outbox relay idle: woken by notifications");
+                            discard_waiting_notifications(listener);
+                            // Read once more: the writers that saw the relay busy have ended.
+                            mode = Mode::Idle;
+                            continue;
+                        }
+                    }
+                };
+                if matches!(mode, Mode::Idle) {
+                    poll
+                } else {
+                    idle::BUSY_POLL
+                }
             }
             Err(err) => {
                 health.set(component, false);
@@ -138,6 +182,12 @@ async fn active(
                 *pause
             }
         };
+        if !matches!(mode, Mode::Idle) {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(wait) => continue,
+            }
+        }
         let woken = {
             let mut notifications = std::pin::pin!(listener.notifications_stream());
             tokio::select! {
@@ -158,7 +208,28 @@ async fn active(
     }
 }
 
-/// Publishes until the outbox of `service` is empty, then updates the gauges if they were last
+/// How the active relay learns of new rows (see [`idle`]).
+enum Mode {
+    /// Waiting for a notification (or the poll interval).
+    Idle,
+    /// Polling: rows keep coming, and writers do not notify.
+    Busy { empty_reads: u32 },
+    /// Polling, no longer busy, until the writers that saw it busy have ended.
+    Settling {
+        writers: Vec<String>,
+        since: tokio::time::Instant,
+    },
+}
+
+/// Drops the notifications sent while the relay was busy: each would only wake it for a read
+/// that finds nothing.
+fn discard_waiting_notifications(listener: &mut AsyncPgConnection) {
+    use futures_util::FutureExt;
+    let mut notifications = std::pin::pin!(listener.notifications_stream());
+    while let Some(Some(Ok(_))) = notifications.next().now_or_never() {}
+}
+
+/// Publishes until the outbox of `service` is empty (returns the rows published), then updates the gauges if they were last
 /// read [`GAUGE_INTERVAL`] ago or more (`gauged`: when).
 async fn drain(
     service: &str,
@@ -166,10 +237,10 @@ async fn drain(
     publisher: &Publisher,
     topology: &Topology,
     gauged: &mut Option<tokio::time::Instant>,
-) -> anyhow::Result<()> {
-    publish_pending(service, pool, publisher, topology).await?;
+) -> anyhow::Result<usize> {
+    let published = publish_pending(service, pool, publisher, topology).await?;
     if gauged.is_some_and(|at| at.elapsed() < GAUGE_INTERVAL) {
-        return Ok(());
+        return Ok(published);
     }
     *gauged = Some(tokio::time::Instant::now());
     let mut conn = pool.get().await?;
@@ -187,7 +258,7 @@ async fn drain(
         .set(backlog as f64);
     metrics::gauge!("partnernet_outbox_oldest_age_seconds", "service" => service.to_string())
         .set(oldest.unwrap_or(0.0));
-    Ok(())
+    Ok(published)
 }
 
 /// A batch sent to the broker whose rows are deleted once all its confirms ack.
