@@ -8,6 +8,7 @@ mod effects;
 mod export;
 mod invite;
 mod pages;
+mod queue_members;
 mod queues;
 mod read;
 mod roles;
