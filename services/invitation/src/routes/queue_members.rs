@@ -1,4 +1,4 @@
-//! A queue's members, as a new queue names them: at most [`MAX_MEMBERS`] active users
+//! A queue's members, as a create or a replace names them: at most [`MAX_MEMBERS`] active users
 //! of the org, not its Connection User; a bad one is refused naming `member_ids[i]`.
 
 use diesel::prelude::*;
@@ -73,6 +73,18 @@ pub async fn insert(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Makes `members` the queue's only members.
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    queue: Uuid,
+    members: &[Uuid],
+) -> QueryResult<()> {
+    diesel::delete(queue_members::table.filter(queue_members::queue_id.eq(queue)))
+        .execute(conn)
+        .await?;
+    insert(conn, queue, members).await
 }
 
 /// The members of the queues `queues`, by user id, as (queue, user) pairs.
