@@ -1,8 +1,10 @@
 //! The org's role hierarchy and its queues of users (`identity.roles`, `identity.queues`).
 //! A user with a role is *above* every user whose role descends from it (its children, their
 //! children, ...): the S2S rule that a record may be shared by its owner or anyone above the
-//! owner. A role's parent is set when the role is made and never changes, so there are no
-//! cycles. A queue is a named set of the org's users; an accepted copy may be owned by one.
+//! owner. A role's parent may change (invitation's `PUT /v1/roles/{id}`), never to the role
+//! itself or a role below it, so there are no cycles; the queries here read the hierarchy and
+//! a queue's members at request time. A queue is a named set of the org's users; an accepted
+//! copy may be owned by one.
 
 use crate::ids::{OrgId, UserId};
 use diesel::prelude::*;

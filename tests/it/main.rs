@@ -76,6 +76,7 @@ mod records_ingest_batches;
 mod records_schemas;
 mod redelivery;
 mod retries;
+mod roles_edit;
 mod roles_support;
 mod runtime_batches;
 mod runtime_failures;

@@ -10,6 +10,7 @@ pub mod history;
 pub mod history_events;
 pub mod lifecycle;
 pub mod org_users;
+pub mod queue_owned_records;
 pub mod routes;
 pub mod schema;
 pub mod sign_in;

@@ -8,8 +8,11 @@ mod effects;
 mod export;
 mod invite;
 mod pages;
+mod queue_edit;
+mod queue_members;
 mod queues;
 mod read;
+mod role_edit;
 mod roles;
 mod users;
 
@@ -78,8 +81,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}/role", put(roles::set_user_role))
         .route("/v1/roles", post(roles::create_role).get(roles::list_roles))
         .route(
+            "/v1/roles/{id}",
+            put(role_edit::update_role).delete(role_edit::delete_role),
+        )
+        .route(
             "/v1/queues",
             post(queues::create_queue).get(queues::list_queues),
+        )
+        .route(
+            "/v1/queues/{id}",
+            put(queue_edit::update_queue).delete(queue_edit::delete_queue),
         )
         .route("/v1/api-keys", post(users::create_key))
         .route("/v1/api-keys/{id}", delete(users::revoke_key))
@@ -114,8 +125,12 @@ pub fn router(state: AppState) -> Router {
         roles::create_role,
         roles::list_roles,
         roles::set_user_role,
+        role_edit::update_role,
+        role_edit::delete_role,
         queues::create_queue,
         queues::list_queues,
+        queue_edit::update_queue,
+        queue_edit::delete_queue,
     ),
     components(schemas(
         invite::InviteRequest,
@@ -134,8 +149,10 @@ pub fn router(state: AppState) -> Router {
         roles::NewRole,
         roles::RoleView,
         roles::UserRole,
+        role_edit::RoleChange,
         queues::NewQueue,
         queues::QueueView,
+        queue_edit::QueueChange,
         crate::connection::ConnectionView,
         crate::connection::Contact,
         crate::connection::Status,

@@ -1,7 +1,9 @@
-//! The org's queues of users (`admin` to create one, `read` to list them). An accepted copy
-//! may be assigned to a queue (`assign_to_queue`): the queue's id is then the copy's owner.
+//! The org's queues of users (`admin` to create one, `read` to list them; `queue_edit` changes
+//! and deletes them). An accepted copy may be assigned to a queue (`assign_to_queue`): the
+//! queue's id is then the copy's owner.
 
 use super::AppState;
+use super::queue_members;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,14 +12,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use shared::http::{ApiError, Auth, ValidJson, require_scope};
-use shared::identity::{Scope, users};
-use shared::roles::{queue_members, queues};
+use shared::identity::Scope;
+use shared::roles::queues;
 use shared::validate;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// Most members of one queue.
-pub const MAX_MEMBERS: usize = 200;
 
 /// A new queue and its members.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -59,39 +58,9 @@ pub async fn create_queue(
 ) -> Result<(StatusCode, Json<QueueView>), ApiError> {
     require_scope(&principal, Scope::Admin)?;
     let name = validate::text("name", &request.name, 200)?;
-    if request.member_ids.len() > MAX_MEMBERS {
-        return Err(ApiError::invalid_field(
-            "member_ids",
-            format!("must hold at most {MAX_MEMBERS} users"),
-        ));
-    }
-    let mut members = Vec::new();
-    for (i, id) in request.member_ids.iter().enumerate() {
-        let id = validate::uuid(&format!("member_ids[{i}]"), id)?;
-        if !members.contains(&id) {
-            members.push(id);
-        }
-    }
     let org = principal.org_id.as_uuid();
     let mut conn = state.pool.get().await?;
-    let known: Vec<Uuid> = users::table
-        .filter(users::org_id.eq(org))
-        .filter(users::id.eq_any(&members))
-        .filter(users::active)
-        .filter(users::is_connection_user.eq(false))
-        .select(users::id)
-        .load(&mut conn)
-        .await?;
-    if let Some(i) = request
-        .member_ids
-        .iter()
-        .position(|id| Uuid::parse_str(id).is_ok_and(|id| !known.contains(&id)))
-    {
-        return Err(ApiError::invalid_field(
-            format!("member_ids[{i}]"),
-            "not an active user of your org",
-        ));
-    }
+    let members = queue_members::checked(&mut conn, org, &request.member_ids).await?;
     let id = Uuid::now_v7();
     let created = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -109,19 +78,7 @@ pub async fn create_queue(
             let created = created.ok_or_else(|| {
                 ApiError::invalid_field("name", "your org has a queue of that name")
             })?;
-            let rows: Vec<_> = members
-                .iter()
-                .map(|user| {
-                    (
-                        queue_members::queue_id.eq(id),
-                        queue_members::user_id.eq(*user),
-                    )
-                })
-                .collect();
-            diesel::insert_into(queue_members::table)
-                .values(rows)
-                .execute(conn)
-                .await?;
+            queue_members::insert(conn, id, &members).await?;
             Ok(created)
         })
         .await?;
@@ -155,12 +112,7 @@ pub async fn list_queues(
         .load(&mut conn)
         .await?;
     let ids: Vec<Uuid> = found.iter().map(|(id, _, _)| *id).collect();
-    let rows: Vec<(Uuid, Uuid)> = queue_members::table
-        .filter(queue_members::queue_id.eq_any(&ids))
-        .order(queue_members::user_id)
-        .select((queue_members::queue_id, queue_members::user_id))
-        .load(&mut conn)
-        .await?;
+    let rows = queue_members::of(&mut conn, &ids).await?;
     let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (queue, user) in rows {
         members.entry(queue).or_default().push(user);

@@ -1,7 +1,7 @@
 //! The org's role hierarchy (`admin` to change it, `read` to list it): roles with a parent
 //! role, and each user's role. A user above a record's owner may forward it and stop sharing it
-//! (sharing's `links::authority`). A role's parent is given when the role is made and never
-//! changes, so the hierarchy cannot loop.
+//! (sharing's `links::authority`). `role_edit` renames, moves and deletes roles; a move that
+//! would make the hierarchy loop is refused.
 
 use super::AppState;
 use crate::org_users::{USER_COLUMNS, UserView};
@@ -43,7 +43,7 @@ pub struct RoleView {
     pub created_at: DateTime<Utc>,
 }
 
-const ROLE_COLUMNS: (roles::id, roles::name, roles::parent_id, roles::created_at) =
+pub(super) const ROLE_COLUMNS: (roles::id, roles::name, roles::parent_id, roles::created_at) =
     (roles::id, roles::name, roles::parent_id, roles::created_at);
 
 /// A user's role (`null`: none).
@@ -157,7 +157,7 @@ pub async fn set_user_role(
 }
 
 /// Refuses, naming `field`, a role id that is not one of the org's roles.
-async fn require_role_of(
+pub(super) async fn require_role_of(
     conn: &mut AsyncPgConnection,
     org: Uuid,
     role: Uuid,
