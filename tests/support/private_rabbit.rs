@@ -50,6 +50,11 @@ impl PrivateRabbit {
             &format!("listeners.tcp.local = 127.0.0.1:{port}\nloopback_users = none\n"),
         );
         write("rabbitmq-env.conf", "");
+        // The deployment's own broker settings (the dead-letter worker's resend delay).
+        write(
+            "advanced.config",
+            include_str!("../../deploy/rabbitmq/advanced.config"),
+        );
         write(".erlang.cookie", &format!("pnprivatecookie{port}"));
         set_owner_only(&rabbit.dir.join(".erlang.cookie"));
         rabbit.boot();
