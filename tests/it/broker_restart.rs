@@ -23,6 +23,15 @@ const RETRY_DELAYS_MS: [u64; 3] = [15_000, 16_000, 17_000];
 async fn messages_waiting_in_retry_queues_survive_a_clean_broker_restart_and_a_kill_9_unlost_and_undoubled()
  {
     let mut rabbit = PrivateRabbit::start();
+    // The deployment's broker settings are in force: an unconfirmed retry moved back to its
+    // work queue right after a restart is sent again within seconds, not three minutes.
+    assert_eq!(
+        rabbit
+            .eval("application:get_env(rabbit, dead_letter_worker_publisher_confirm_timeout).")
+            .as_deref(),
+        Some("{ok,10000}"),
+        "deploy/rabbitmq/advanced.config in force"
+    );
     let url = rabbit.amqp_url();
     let app = TestApp::spawn_with(|env| {
         env.insert("AMQP_URL".into(), url);

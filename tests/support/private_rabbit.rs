@@ -135,6 +135,21 @@ impl PrivateRabbit {
         command
     }
 
+    /// Evaluates an Erlang expression on the node (`rabbitmqctl eval`) and answers what it
+    /// printed; `None` if the command failed.
+    pub fn eval(&self, expression: &str) -> Option<String> {
+        let output = self
+            .command(&ctl_bin())
+            .args(["-n", &self.node, "eval", expression])
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    }
+
     fn ctl(&self, args: &[&str]) -> bool {
         self.command(&ctl_bin())
             .args(["-n", &self.node])
