@@ -8,7 +8,9 @@
 
 use crate::schema::emails;
 use chrono::Utc;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::time::Duration;
 use uuid::Uuid;
@@ -32,6 +34,11 @@ pub struct ClaimedEmail {
 }
 
 /// Claims up to `limit` due emails (most overdue first, then expired leases) for `lease`.
+///
+/// The status tests are written as SQL literals, not bound parameters: they are the predicates
+/// of the partial indexes `emails_due` and `emails_leased`, and PostgreSQL's generic plan of a
+/// prepared statement can use a partial index only when the query states its predicate. With
+/// `status = ANY($1)` it switched to scanning every email ever sent, on every claim.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     limit: i64,
@@ -41,7 +48,7 @@ pub async fn claim(
     let lease_until = now + chrono::Duration::from_std(lease)?;
     conn.transaction::<_, anyhow::Error, _>(async |conn| {
         let mut ids: Vec<Uuid> = emails::table
-            .filter(emails::status.eq_any(["queued", "retrying"]))
+            .filter(sql::<Bool>("status IN ('queued', 'retrying')"))
             .filter(emails::next_attempt_at.le(now))
             .order(emails::next_attempt_at)
             .select(emails::id)
@@ -53,7 +60,7 @@ pub async fn claim(
         let room = limit - ids.len() as i64;
         if room > 0 {
             let expired: Vec<Uuid> = emails::table
-                .filter(emails::status.eq("sending"))
+                .filter(sql::<Bool>("status = 'sending'"))
                 .filter(emails::lease_until.lt(now))
                 .order(emails::lease_until)
                 .select(emails::id)

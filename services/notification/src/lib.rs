@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod delivery;
+pub mod delivery_record;
 pub mod digest;
 pub mod intake;
 pub mod kinds;

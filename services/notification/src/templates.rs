@@ -103,6 +103,9 @@ const PARTS: [(&str, &str); 3] = [
 
 pub struct Templates {
     defaults: HashMap<&'static str, TemplateSet>,
+    /// The default sets, compiled once: most emails use them, and compiling a set costs more
+    /// than rendering it. An org's own set is compiled when it is used.
+    compiled: HashMap<&'static str, Environment<'static>>,
 }
 
 impl Default for Templates {
@@ -129,7 +132,13 @@ impl Templates {
             ("sync_failures", default_set!("sync_failures")),
             ("sign_in_link", default_set!("sign_in_link")),
         ]);
-        Self { defaults }
+        // A default that does not compile is left out here and reported by each render (a
+        // test checks that every default compiles and validates).
+        let compiled = defaults
+            .iter()
+            .filter_map(|(kind, set)| environment(set).ok().map(|env| (*kind, env)))
+            .collect();
+        Self { defaults, compiled }
     }
 
     pub fn default_set(&self, kind: &str) -> Option<&TemplateSet> {
@@ -164,7 +173,14 @@ impl Templates {
                 });
             }
         };
-        let env = environment(set)?;
+        let compiled_here;
+        let env = match custom.is_none().then(|| self.compiled.get(kind)).flatten() {
+            Some(env) => env,
+            None => {
+                compiled_here = environment(set)?;
+                &compiled_here
+            }
+        };
         let context = minijinja::Value::from_serialize(context);
         let mut out = [String::new(), String::new(), String::new()];
         for ((slot, (field, name)), (_, limit)) in out.iter_mut().zip(PARTS).zip(RENDERED_LIMITS) {

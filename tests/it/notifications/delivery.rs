@@ -125,3 +125,75 @@ async fn a_server_answering_550_gets_one_attempt_and_the_failure_reaches_the_con
     assert_eq!(sending["items"].as_array().map(Vec::len), Some(0));
     app.stop().await;
 }
+
+/// One worker claims twelve emails at once and records them in groups while it sends: each
+/// email still ends with its own outcome (sent, retried then sent, failed), sent once.
+#[tokio::test(flavor = "multi_thread")]
+async fn emails_claimed_together_are_each_recorded_with_their_own_outcome() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn_with(|env| {
+        env.insert("EMAIL_DELIVERY_WORKERS".into(), "1".into());
+    })
+    .await;
+    // The third email sent is refused for good; the fourth meets a 421 and is retried.
+    app.smtp.script(&[
+        SmtpReply::Accept,
+        SmtpReply::Accept,
+        SmtpReply::Reject550,
+        SmtpReply::Unavailable421,
+    ]);
+    let mut conn = app.pool().get().await.expect("a connection");
+    diesel::sql_query(
+        "INSERT INTO notification.emails (id, org_id, kind, recipient, from_header, subject, \
+         text_body, html_body, source_message_id, next_attempt_at) \
+         SELECT gen_random_uuid(), gen_random_uuid(), 'invitation', \
+                'contact' || i || '@initech.example', 'PartnerNet <no-reply@partnernet.localhost>', \
+                'Subject ' || i, 'Text', '<p>Html</p>', gen_random_uuid(), \
+                now() - (100 - i) * interval '1 second' \
+         FROM generate_series(1, 12) AS i",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("twelve emails queued");
+
+    let statuses = eventually("every email settled", Duration::from_secs(30), || async {
+        let mut conn = app.pool().get().await.ok()?;
+        let rows: Vec<(String, String, i32)> = notification::schema::emails::table
+            .select((
+                notification::schema::emails::recipient,
+                notification::schema::emails::status,
+                notification::schema::emails::attempts,
+            ))
+            .order(notification::schema::emails::recipient)
+            .load(&mut conn)
+            .await
+            .ok()?;
+        rows.iter()
+            .all(|(_, status, _)| status == "sent" || status == "failed")
+            .then_some(rows)
+    })
+    .await;
+    let status_of = |who: &str| {
+        statuses
+            .iter()
+            .find(|(recipient, _, _)| recipient == who)
+            .map(|(_, status, attempts)| (status.as_str(), *attempts))
+    };
+    assert_eq!(status_of("contact3@initech.example"), Some(("failed", 1)));
+    assert_eq!(status_of("contact4@initech.example"), Some(("sent", 2)));
+    for i in [1, 2, 5, 6, 7, 8, 9, 10, 11, 12] {
+        assert_eq!(
+            status_of(&format!("contact{i}@initech.example")),
+            Some(("sent", 1)),
+            "contact{i}"
+        );
+    }
+    for i in (1..=12).filter(|i| *i != 3) {
+        let who = format!("contact{i}@initech.example");
+        assert_eq!(app.smtp.received_by(&who).len(), 1, "{who} received once");
+    }
+    assert!(app.smtp.received_by("contact3@initech.example").is_empty());
+    app.wait_idle().await;
+    app.stop().await;
+}
