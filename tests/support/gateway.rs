@@ -28,7 +28,7 @@ pub struct Gateway {
     _children: Vec<Child>,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 }
 
 /// `target/<profile>/partnernet`, beside the directory of this test binary.
-fn partnernet_binary() -> PathBuf {
+pub fn partnernet_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let binary = exe
         .parent()

@@ -7,7 +7,7 @@
 //! | `SMTP_POOL_SIZE` | `4` | pooled SMTP connections |
 //! | `EMAIL_FROM` | `PartnerNet <no-reply@partnernet.localhost>` | the deployment's sender |
 //! | `EMAIL_DELIVERY_WORKERS` | `4` | emails sent at once |
-//! | `EMAIL_LEASE_SECS` | `300` | how long a delivery worker holds the emails it claimed; an email still unrecorded after it is sent again (longer than 8 sends at `SMTP_TIMEOUT_SECS`) |
+//! | `EMAIL_LEASE_SECS` | `300` | how long a delivery worker holds the emails it claimed; an email still unrecorded after it is sent again (longer than 16 sends at `SMTP_TIMEOUT_SECS`: a worker sends the 16 emails it claims one after another) |
 //! | `EMAIL_POLL_MS` | `200` | how often an idle delivery worker looks for due emails |
 //! | `DIGEST_PERIOD_MS` | `900000` | sync failures of a connection are gathered this long into one email |
 //! | `DIGEST_POLL_MS` | `5000` | how often the digest worker looks for due digests |

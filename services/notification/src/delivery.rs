@@ -26,7 +26,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Emails one worker claims at once: fewer claim transactions, a small batch held by one worker.
-const CLAIM_BATCH: i64 = 32;
+/// The worker sends them one after another, so the lease (`EMAIL_LEASE_SECS`, 300 s by default)
+/// must outlast this many sends at `SMTP_TIMEOUT_SECS` (15 s): 16 × 15 s = 240 s.
+const CLAIM_BATCH: i64 = 16;
 
 /// Sent emails a worker lets wait for the record in progress before it waits for that record.
 pub const RECORD_AHEAD: usize = 4;

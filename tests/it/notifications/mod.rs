@@ -3,6 +3,7 @@
 
 mod delivery;
 mod digest;
+mod kill;
 mod kinds;
 mod lease;
 mod template_limits;
