@@ -82,7 +82,7 @@ pub async fn queue_rendered(
     if let Some(map) = request.context.as_object_mut() {
         map.insert("sender_org_name".into(), json!(request.sender_org_name));
     }
-    let custom = sender::custom_template(conn, org_id, request.kind).await?;
+    let (custom, org_sender) = sender::for_email(conn, org_id, Some(request.kind)).await?;
     let rendered = match intake
         .templates
         .render(request.kind, custom.as_ref(), &request.context)
@@ -103,7 +103,6 @@ pub async fn queue_rendered(
             )));
         }
     };
-    let org_sender = sender::load(conn, org_id).await?;
     let from = sender::choose(&intake.default_from, org_sender.as_ref());
     queue_email(
         conn,

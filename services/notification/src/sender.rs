@@ -4,7 +4,7 @@
 //! reach the org. The name is the org's `from_name` once it saved email settings, and the org's
 //! own name before: a recipient always sees who is writing.
 
-use crate::schema::{senders, templates, verified_domains};
+use crate::schema::{templates, verified_domains};
 use crate::templates::TemplateSet;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -63,35 +63,75 @@ pub fn choose(default_from: &str, org: Option<&OrgSender>) -> Sender {
 /// The org's sender settings and whether their domain is verified; before it saved any, its
 /// name alone. `None` for an org that does not exist.
 pub async fn load(conn: &mut AsyncPgConnection, org: OrgId) -> QueryResult<Option<OrgSender>> {
-    let row: Option<(String, String)> = senders::table
-        .find(org.as_uuid())
-        .select((senders::from_name, senders::from_address))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((from_name, from_address)) = row else {
-        let name = shared::identity::org_name(conn, org).await?;
-        return Ok(name.map(|from_name| OrgSender {
+    Ok(for_email(conn, org, None).await?.1)
+}
+
+/// What an email of `kind` needs from the org, in one round trip: its own template set for the
+/// kind (if it replaced the default) and its sender (as [`load`] gives it). With `kind` `None`,
+/// no template is read.
+pub async fn for_email(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    kind: Option<&str>,
+) -> QueryResult<(Option<TemplateSet>, Option<OrgSender>)> {
+    use diesel::sql_types::{Nullable, Text, Uuid};
+    // The domain is what follows the address's last `@`, lower-cased, as `verify_domain`
+    // stores it.
+    let row: EmailSettingsRow = diesel::sql_query(
+        "SELECT t.subject, t.text_body, t.html_body, s.from_name, s.from_address, \
+                EXISTS (SELECT 1 FROM notification.verified_domains v \
+                        WHERE v.org_id = q.org_id \
+                          AND v.domain = lower(substring(s.from_address from '@([^@]*)$'))) \
+                  AS domain_verified, \
+                o.name AS org_name \
+         FROM (SELECT $1::uuid AS org_id) q \
+         LEFT JOIN notification.templates t ON t.org_id = q.org_id AND t.kind = $2 \
+         LEFT JOIN notification.senders s ON s.org_id = q.org_id \
+         LEFT JOIN identity.orgs o ON o.id = q.org_id",
+    )
+    .bind::<Uuid, _>(org.as_uuid())
+    .bind::<Nullable<Text>, _>(kind)
+    .get_result(conn)
+    .await?;
+    let template = match (row.subject, row.text_body, row.html_body) {
+        (Some(subject), Some(text), Some(html)) => Some(TemplateSet {
+            subject,
+            text,
+            html,
+        }),
+        _ => None,
+    };
+    let sender = match (row.from_name, row.from_address) {
+        (Some(from_name), Some(from_address)) => Some(OrgSender {
+            from_name,
+            from_address,
+            domain_verified: row.domain_verified,
+        }),
+        _ => row.org_name.map(|from_name| OrgSender {
             from_name,
             from_address: String::new(),
             domain_verified: false,
-        }));
+        }),
     };
-    let domain = from_address
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_lowercase())
-        .unwrap_or_default();
-    let verified: i64 = verified_domains::table
-        .filter(verified_domains::org_id.eq(org.as_uuid()))
-        .filter(verified_domains::domain.eq(domain))
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(Some(OrgSender {
-        from_name,
-        from_address,
-        domain_verified: verified > 0,
-    }))
+    Ok((template, sender))
+}
+
+#[derive(diesel::QueryableByName)]
+struct EmailSettingsRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    subject: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    text_body: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    html_body: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    from_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    from_address: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    domain_verified: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    org_name: Option<String>,
 }
 
 /// Records that an operator verified `domain` for `org` (`partnernet domain verify`).
