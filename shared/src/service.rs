@@ -145,12 +145,21 @@ pub async fn serve(
         .layer(
             TraceLayer::new_for_http()
                 // The path only: a query may hold a secret (the invitation token of an email link).
+                // A caller's `traceparent` header makes the request part of the caller's trace.
                 .make_span_with(|request: &axum::http::Request<_>| {
-                    tracing::debug_span!(
+                    let span = tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %request.uri().path(),
-                    )
+                    );
+                    if let Some(traceparent) = request
+                        .headers()
+                        .get("traceparent")
+                        .and_then(|value| value.to_str().ok())
+                    {
+                        crate::telemetry::trace_context::continue_trace(&span, traceparent);
+                    }
+                    span
                 })
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         );

@@ -93,6 +93,7 @@ mod shutdown;
 mod slow_clients;
 mod token_secrecy;
 mod topology;
+mod tracing_spans;
 mod walking_skeleton;
 mod web_browser_email_templates;
 mod web_browser_harness;

@@ -18,6 +18,9 @@ pub struct TestApp {
     pub platform: Platform,
     pub config: AllConfig,
     pub smtp: SmtpSink,
+    /// The environment the services were configured from: a child process given it runs on
+    /// the same database, queues (same retry settings) and SMTP sink.
+    pub env: HashMap<String, String>,
     pub http: reqwest::Client,
     /// Publishes to this app's exchange, as an org's own system would.
     pub publisher: Publisher,
@@ -98,6 +101,7 @@ impl TestApp {
             platform,
             config,
             smtp,
+            env,
             http: reqwest::Client::new(),
             shutdown,
             server: Some(server),
@@ -268,6 +272,15 @@ impl TestApp {
     }
 
     /// Stops the app as SIGTERM would, waiting for in-flight work.
+    /// Stops the services running in this process and keeps the database, the queues and the
+    /// SMTP sink, for tests that run the services as child processes instead.
+    pub async fn stop_services(&mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(server) = self.server.take() {

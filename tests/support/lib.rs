@@ -12,6 +12,7 @@ pub mod private_postgres;
 pub mod private_rabbit;
 pub mod probe;
 pub mod records;
+pub mod span_collector;
 pub mod steps;
 
 pub use app::{TestApp, TestOrg};

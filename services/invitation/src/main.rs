@@ -3,6 +3,8 @@
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = invitation::Config::from_env()?;
-    shared::telemetry::init(config.common.log_format);
-    invitation::run(config, shared::shutdown::on_signal()).await
+    shared::telemetry::init(config.common.log_format, Some("partnernet-invitation"));
+    let served = invitation::run(config, shared::shutdown::on_signal()).await;
+    shared::telemetry::shutdown();
+    served
 }

@@ -224,6 +224,21 @@ enum Service {
     All,
 }
 
+/// The name a serving process's spans are exported under (unless `OTEL_SERVICE_NAME` says
+/// otherwise); `None` for the other commands, whose spans are not exported.
+fn process_name(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Serve { service } => Some(match service {
+            Service::Invitation => "partnernet-invitation",
+            Service::Sharing => "partnernet-sharing",
+            Service::Sync => "partnernet-sync",
+            Service::Notification => "partnernet-notification",
+            Service::All => "partnernet",
+        }),
+        _ => None,
+    }
+}
+
 /// The document a command prints, if it is one of the contract commands.
 fn document(command: &Command) -> Option<anyhow::Result<String>> {
     match command {
@@ -257,7 +272,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let common = CommonConfig::from_env()?;
     // Logs go to stderr: stdout carries only what a command prints (ids, keys, JSON).
-    shared::telemetry::init(common.log_format);
+    shared::telemetry::init(common.log_format, process_name(&cli.command));
     match cli.command {
         Command::Migrate => {
             let (admin_url, name) = partnernet::database_url::split(common.database_url.expose())?;
@@ -364,20 +379,23 @@ async fn main() -> anyhow::Result<()> {
             if let Err(err) = partnernet::declare_topology(&AllConfig::from_env()?).await {
                 tracing::warn!(error = %format!("{err:#}"), "could not declare the whole topology at start");
             }
-            match service {
+            let served = match service {
                 Service::Invitation => {
-                    invitation::run(invitation::Config::from_env()?, shutdown).await?
+                    invitation::run(invitation::Config::from_env()?, shutdown).await
                 }
                 Service::Notification => {
-                    notification::run(notification::Config::from_env()?, shutdown).await?
+                    notification::run(notification::Config::from_env()?, shutdown).await
                 }
-                Service::Sharing => sharing::run(sharing::Config::from_env()?, shutdown).await?,
-                Service::Sync => sync::run(sync::Config::from_env()?, shutdown).await?,
+                Service::Sharing => sharing::run(sharing::Config::from_env()?, shutdown).await,
+                Service::Sync => sync::run(sync::Config::from_env()?, shutdown).await,
                 Service::All => {
                     let listener = shared::service::bind(&common).await?;
-                    serve_all(AllConfig::from_env()?, listener, shutdown).await?
+                    serve_all(AllConfig::from_env()?, listener, shutdown).await
                 }
-            }
+            };
+            // The spans of the last requests and messages, before the process ends.
+            shared::telemetry::shutdown();
+            served?
         }
         Command::Key {
             command: KeyCommand::Create { org, name, scopes },

@@ -10,6 +10,7 @@ use super::settle::{Shared, dead_letter, retry_later};
 use crate::db;
 use crate::error::HandlerError;
 use crate::inbox::{self, InboxKey};
+use crate::telemetry::trace_context;
 use diesel_async::{
     AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager,
 };
@@ -54,6 +55,21 @@ struct Attempted {
 
 pub(crate) async fn run(shared: Arc<Shared>, items: Vec<Item>, keys: Vec<String>) -> Report {
     let span = tracing::info_span!("batch", consumer = shared.queue, messages = items.len());
+    // A batch of many has many senders: its span links to each, and what its handlers send
+    // carries the batch's own span. A batch of one continues its sender's trace, and so does a
+    // message tried alone after its batch failed (`message_span`).
+    match items.as_slice() {
+        [item] => {
+            if let Some(d) = decoded(item) {
+                trace_context::continue_trace(&span, &d.head.traceparent);
+            }
+        }
+        _ => {
+            for d in items.iter().filter_map(decoded) {
+                trace_context::link(&span, &d.head.traceparent);
+            }
+        }
+    }
     let mut deferred = Vec::new();
     let end = settle(&shared, items, &mut deferred).instrument(span).await;
     Report {
@@ -234,14 +250,18 @@ fn decoded(item: &Item) -> Option<&Decoded> {
 
 fn message_span(item: &Item) -> tracing::Span {
     match decoded(item) {
-        Some(d) => tracing::info_span!(
-            "message",
-            kind = %d.head.routing_key(),
-            message_id = %d.head.message_id,
-            correlation_id = %d.head.correlation_id,
-            traceparent = d.head.traceparent,
-            attempt = item.attempt,
-        ),
+        Some(d) => {
+            let span = tracing::info_span!(
+                "message",
+                kind = %d.head.routing_key(),
+                message_id = %d.head.message_id,
+                correlation_id = %d.head.correlation_id,
+                traceparent = d.head.traceparent,
+                attempt = item.attempt,
+            );
+            trace_context::continue_trace(&span, &d.head.traceparent);
+            span
+        }
         None => tracing::info_span!("message", attempt = item.attempt),
     }
 }

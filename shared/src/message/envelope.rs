@@ -34,16 +34,17 @@ impl<M: Message> Envelope<M> {
             occurred_at: Utc::now(),
             org_id,
             correlation_id: CorrelationId::new(),
-            traceparent: traceparent::new_traceparent(),
+            traceparent: traceparent::for_new_chain(),
             payload,
         }
     }
 
-    /// A message caused by `cause`: same correlation id, same trace.
+    /// A message caused by `cause`: same correlation id, and its trace continued (or linked,
+    /// when handled in a batch: see `shared::telemetry::trace_context`).
     pub fn caused_by(org_id: OrgId, payload: M, cause: &EnvelopeHead) -> Self {
         Self {
             correlation_id: cause.correlation_id,
-            traceparent: traceparent::child_of(&cause.traceparent),
+            traceparent: traceparent::for_next_hop(&cause.traceparent),
             ..Self::new(org_id, payload)
         }
     }

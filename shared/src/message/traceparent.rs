@@ -1,6 +1,22 @@
 //! W3C `traceparent` values (`00-<trace id>-<parent id>-01`).
+//!
+//! When spans are exported, a message carries the span that sent it (an HTTP request's, a
+//! handled message's or a batch's), so that the span handling it continues that trace. Without
+//! export, ids are made up: the trace id still ties a chain of messages together in the logs.
 
+use crate::telemetry::trace_context;
 use rand::RngCore;
+
+/// The `traceparent` of a message that starts a chain: the current span's, or a new trace.
+pub fn for_new_chain() -> String {
+    trace_context::current().unwrap_or_else(new_traceparent)
+}
+
+/// The `traceparent` of a message caused by one carrying `cause`: the span handling the cause
+/// (which continues the cause's trace, or links to it from a batch), or the same trace id.
+pub fn for_next_hop(cause: &str) -> String {
+    trace_context::current().unwrap_or_else(|| child_of(cause))
+}
 
 /// A new trace: random trace id and parent id, sampled.
 pub fn new_traceparent() -> String {
