@@ -130,7 +130,7 @@ async fn session(
         ctx: ctx.clone(),
         service: spec.service,
         queue: queue.clone(),
-        acks: Acks::new(channel.channel().clone()),
+        acks: Acks::new(channel.channel().clone(), ctx.prefetch),
         channel,
         shutdown: shutdown.clone(),
         retry_in_place: spec.handlers.partitions().is_some(),
@@ -219,6 +219,7 @@ async fn session(
             }
             _ = watchdog.tick() => {
                 anyhow::ensure!(connection.status().connected(), "connection is no longer open");
+                shared.acks.flush_overdue().await?;
             }
             _ = async { if let Some(until) = linger { tokio::time::sleep_until(until).await } }, if linger.is_some() => {}
             next = deliveries.next() => {

@@ -44,6 +44,8 @@ pub struct Outcome {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub cpu_us: f64,
+    /// CPU µs per message of RabbitMQ, PostgreSQL and the consuming process (with its publisher).
+    pub cpu_split: [f64; 3],
 }
 
 impl Outcome {
@@ -54,13 +56,16 @@ impl Outcome {
         });
         let cpu_ratio = base.map(|b| self.cpu_us / b.cpu_us);
         println!(
-            "{:<14} {:<22} {:>10.0} {:>9.2} {:>9.2} {:>10.1} {:>8}{}",
+            "{:<14} {:<22} {:>10.0} {:>9.2} {:>9.2} {:>10.1} {:>5.0}/{:>4.0}/{:>4.0} {:>8}{}",
             load.name(),
             who,
             self.per_second,
             self.p50_ms,
             self.p99_ms,
             self.cpu_us,
+            self.cpu_split[0],
+            self.cpu_split[1],
+            self.cpu_split[2],
             ratio.map(|r| format!("{r:.2}")).unwrap_or_default(),
             cpu_ratio
                 .map(|r| format!("  (cpu x{r:.2})"))
@@ -279,11 +284,12 @@ pub async fn partnernet(load: Load, n: usize, outbox: bool) -> anyhow::Result<Ou
         .map_err(|_| anyhow::anyhow!("poisoned"))?
         .clone();
     latencies.sort_unstable();
-    let (_, _, _, total) = cpu::per_message(cpu_start, cpu_end, n);
+    let (rabbit, postgres, me, total) = cpu::per_message(cpu_start, cpu_end, n);
     Ok(Outcome {
         per_second: n as f64 / elapsed,
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
         cpu_us: total,
+        cpu_split: [rabbit, postgres, me],
     })
 }

@@ -62,6 +62,11 @@ fn baseline(load: Load, n: usize) -> anyhow::Result<Outcome> {
         p50_ms: f(&["latency", "p50_ms"]),
         p99_ms: f(&["latency", "p99_ms"]),
         cpu_us: f(&["cpu", "us_per_item", "total"]),
+        cpu_split: [
+            f(&["cpu", "us_per_item", "rabbit"]),
+            f(&["cpu", "us_per_item", "pg"]),
+            f(&["cpu", "us_per_item", "bench"]),
+        ],
     })
 }
 
@@ -78,8 +83,8 @@ async fn main() -> anyhow::Result<()> {
         "consumer runtime vs pipeline-raw (quorum queues, durable), same run; messages: {n}, at 2k/s: {rate_n}"
     );
     println!(
-        "{:<14} {:<22} {:>10} {:>9} {:>9} {:>10} {:>8}",
-        "load", "who", "msgs/s", "p50 ms", "p99 ms", "cpu µs/msg", "ratio"
+        "{:<14} {:<22} {:>10} {:>9} {:>9} {:>10} {:>15} {:>8}",
+        "load", "who", "msgs/s", "p50 ms", "p99 ms", "cpu µs/msg", "rmq/pg/client", "ratio"
     );
     for (load, count) in loads {
         let base = baseline(load, count)?;
