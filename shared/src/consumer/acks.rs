@@ -4,12 +4,16 @@
 //! up to its tag, including ones other lanes still hold. So: the contiguous prefix of settled
 //! tags is acknowledged with one `multiple` ack. A settled tag beyond a gap waits for the gap to
 //! close, so that the same `multiple` ack covers it: on a quorum queue every ack frame is a
-//! command through the queue's Raft log, and acking each of them alone doubled RabbitMQ's CPU
-//! per message (draining a backlog: 50 µs of RabbitMQ's CPU per message instead of 12). So that
-//! a slow lane cannot fill the prefetch window with finished messages, the waiting tags are
-//! acknowledged alone once they are half the window, or once the oldest has waited
-//! [`MAX_WAIT`] (checked at each ack and by the consumer's watchdog, when nothing else comes);
-//! a tag acknowledged alone is remembered so that it is never acknowledged twice.
+//! command through the queue's Raft log, and acking each alone cost RabbitMQ 50 µs of CPU per
+//! message draining a backlog, against 12 to 18 µs now (docs/benchmarks.md).
+//!
+//! So that a slow lane cannot fill the prefetch window with finished messages, the waiting tags
+//! are acknowledged alone once they are three quarters of the window, or once the oldest has
+//! waited [`MAX_WAIT`] (checked at each ack, and by the consumer's watchdog when nothing else
+//! settles). Three quarters is more than one lane's batch when prefetch covers every lane's batch
+//! (as `AMQP_PREFETCH` asks), so a batch that finishes early waits whole; and less than the
+//! window, so deliveries keep coming meanwhile. A tag acknowledged alone is remembered so that it
+//! is never acknowledged twice.
 
 use lapin::Channel;
 use lapin::options::BasicAckOptions;
@@ -54,7 +58,7 @@ impl State {
             acked_alone: HashSet::new(),
             waiting: Vec::new(),
             waiting_since: None,
-            wait_limit: usize::from(prefetch / 2).max(1),
+            wait_limit: (usize::from(prefetch) * 3 / 4).max(1),
         }
     }
 
@@ -172,8 +176,8 @@ mod tests {
     }
 
     #[test]
-    fn half_the_window_waiting_is_acked_alone_and_never_acked_twice() {
-        let (mut s, now) = (State::new(8), Instant::now());
+    fn three_quarters_of_the_window_waiting_are_acked_alone_and_never_acked_twice() {
+        let (mut s, now) = (State::new(5), Instant::now());
         assert_eq!(s.settle(&[3, 2], now), plan(None, &[]));
         assert_eq!(s.settle(&[5, 4], now), plan(None, &[2, 3, 4, 5]));
         assert_eq!(s.settle(&[6], now), plan(None, &[]));
