@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tests::TestApp;
 use tests::probe::{self, AttemptLog, ProbeV1};
+use tests::steps::{self, StepLog, StepV1};
 
 const MESSAGES: i64 = 60;
 
@@ -65,5 +66,59 @@ async fn shutdown_finishes_the_message_in_hand_and_a_restart_handles_the_rest_on
     );
     stop.cancel();
     let _ = handle.await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_leaves_in_the_queue_exactly_the_messages_not_yet_handled() {
+    // One key hangs on its first message, so its later ones wait unstarted while the other
+    // keys' messages (published between them) are handled: those wait for the `multiple` ack
+    // that would close the gap, and the stop must acknowledge them.
+    const PAIRS: i64 = 20;
+    let app = TestApp::spawn_with(|env| {
+        env.insert("CONSUMER_LANES".into(), "4".into());
+        env.insert("CONSUMER_BATCH".into(), "4".into());
+    })
+    .await;
+    steps::create_tables(&app).await;
+    steps::declare(&app, None).await;
+    let envelopes: Vec<_> = (0..PAIRS)
+        .flat_map(|seq| {
+            let slow = StepV1 {
+                hang_ms: if seq == 0 { 800 } else { 0 },
+                ..StepV1::new("slow", seq)
+            };
+            [slow, StepV1::new(&format!("fast-{seq}"), 0)]
+        })
+        .map(steps::envelope)
+        .collect();
+    steps::publish(&app, &envelopes).await;
+    let (stop, handle) = steps::start(&app, Arc::new(StepLog::default())).await;
+    eventually(
+        "the other keys handled",
+        Duration::from_secs(20),
+        || async {
+            let effects = steps::effects(&app).await;
+            let fast = effects.iter().filter(|(key, _, _)| key != "slow").count();
+            (fast == PAIRS as usize).then_some(())
+        },
+    )
+    .await;
+
+    stop.cancel();
+    handle.await.expect("joined").expect("a clean stop");
+    let unhandled = envelopes.len() - steps::effects(&app).await.len();
+    assert!(unhandled > 0, "stopped before the slow key's end");
+    // The channel is closed: what it held unacknowledged is back in the queue.
+    let queue = app.topology().work_queue(steps::SERVICE, steps::CONSUMER);
+    let depth = eventually("the queue settled", Duration::from_secs(10), || async {
+        let depth = tests::amqp::queue_depth(app.amqp_url(), &queue).await? as usize;
+        (depth >= unhandled).then_some(depth)
+    })
+    .await;
+    assert_eq!(
+        depth, unhandled,
+        "only the unhandled messages are left; a handled one was left unacknowledged"
+    );
     app.stop().await;
 }

@@ -10,7 +10,8 @@
 //! So that a slow lane cannot fill the prefetch window with finished messages, the waiting tags
 //! are acknowledged alone once they are three quarters of the window, or once the oldest has
 //! waited [`MAX_WAIT`] (checked at each ack, and by the consumer's watchdog when nothing else
-//! settles). Three quarters is more than one lane's batch when prefetch covers every lane's batch
+//! settles); at shutdown, every waiting tag is acknowledged once the running batches are done.
+//! Three quarters is more than one lane's batch when prefetch covers every lane's batch
 //! (as `AMQP_PREFETCH` asks), so a batch that finishes early waits whole; and less than the
 //! window, so deliveries keep coming meanwhile. A tag acknowledged alone is remembered so that it
 //! is never acknowledged twice.
@@ -129,17 +130,25 @@ impl Acks {
         if let Some(tag) = plan.multiple {
             self.send(tag, true).await?;
         }
-        for tag in plan.single {
-            self.send(tag, false).await?;
-        }
-        Ok(())
+        self.send_alone(plan.single).await
     }
 
     /// Acknowledges alone the tags that waited too long for a `multiple` ack (called by the
     /// consumer's watchdog, so that they are acknowledged even when no other message settles).
     pub async fn flush_overdue(&self) -> anyhow::Result<()> {
         let overdue = self.state.lock().await.overdue(Instant::now());
-        for tag in overdue {
+        self.send_alone(overdue).await
+    }
+
+    /// Acknowledges alone every waiting tag: at shutdown, when the running batches are done, so
+    /// that no handled message goes back to the queue with the channel.
+    pub async fn flush_all(&self) -> anyhow::Result<()> {
+        let waiting = self.state.lock().await.take_waiting();
+        self.send_alone(waiting).await
+    }
+
+    async fn send_alone(&self, tags: Vec<u64>) -> anyhow::Result<()> {
+        for tag in tags {
             self.send(tag, false).await?;
         }
         Ok(())

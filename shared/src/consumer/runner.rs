@@ -187,6 +187,11 @@ async fn session(
                         None => break,
                     }
                 }
+                // Handled messages whose ack waited for a `multiple` are acknowledged now, so
+                // that they do not come back to the queue with the channel.
+                if let Err(err) = shared.acks.flush_all().await {
+                    tracing::warn!(error = %format!("{err:#}"), "acknowledging at shutdown failed; the inbox will absorb the redeliveries");
+                }
                 drop(scheduler);
                 let _ = timed("closing the connection", connection.close(200, "shutting down".into())).await;
                 return Ok(());
