@@ -5,7 +5,7 @@
 //! tags is acknowledged with one `multiple` ack. A settled tag beyond a gap waits for the gap to
 //! close, so that the same `multiple` ack covers it: on a quorum queue every ack frame is a
 //! command through the queue's Raft log, and acking each alone cost RabbitMQ 50 µs of CPU per
-//! message draining a backlog, against 12 to 18 µs now (docs/benchmarks.md).
+//! message draining a backlog, against 14 to 17 µs now (docs/benchmarks.md).
 //!
 //! So that a slow lane cannot fill the prefetch window with finished messages, the waiting tags
 //! are acknowledged alone once they are three quarters of the window, or once the oldest has
