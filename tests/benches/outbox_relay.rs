@@ -61,6 +61,7 @@ async fn relay_rate(n: usize) -> anyhow::Result<f64> {
         service: probe::SERVICE.into(),
         consumer: probe::CONSUMER.into(),
         routing_keys: vec![ProbeV1::routing_key()],
+        unbound_keys: Vec::new(),
     };
     declare_all(&amqp_url, &topology, &[queue]).await?;
 

@@ -45,6 +45,7 @@ async fn messages_waiting_in_retry_queues_survive_a_clean_broker_restart_and_a_k
         service: probe::SERVICE.into(),
         consumer: probe::CONSUMER.into(),
         routing_keys: vec![<ProbeV1 as shared::message::Message>::routing_key()],
+        unbound_keys: Vec::new(),
     };
     declare_all(app.amqp_url(), app.topology(), &[probe_queues])
         .await

@@ -1,28 +1,42 @@
-//! Field sync propagates a delivery batch at once: several changes of one record that arrive
-//! together (the consumers linger to gather them) go to the partner as one update carrying the
-//! newest values and stamps, and the sender's ledger says what happened to each change (the
-//! last one's update Applied, each earlier one Superseded at once, naming that update).
+//! Field sync propagates the changes a write makes in the transaction that makes them: several
+//! changes of one record written together (a bulk upsert's lines, or an ingest batch) go to the
+//! partner as one update carrying the newest values and stamps, and the sender's ledger says
+//! what happened to each change (the last one's update Applied, each earlier one Superseded at
+//! once, naming that update).
 
-use crate::field_sync_support::{entries, linked, patch, record_where, settled};
+use crate::field_sync_support::{entries, linked, record_where, settled};
 use serde_json::Value;
 use serde_json::json;
 use tests::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_changes_of_one_record_in_a_batch_coalesce_into_one_update() {
-    // Batches wait up to 1.5 s for more messages: the three changes below arrive as one.
-    let app = TestApp::spawn_with(|env| {
-        env.insert("CONSUMER_LINGER_MS".into(), "1500".into());
-    })
-    .await;
+    let app = TestApp::spawn().await;
     let l = linked(&app).await;
     let (a, g) = (l.n.acme(), l.n.globex());
     app.wait_idle().await;
     let before = entries(&app, a, "record_id=acc-1").await.len();
 
-    patch(&app, a, "Account", "acc-1", json!({ "Name": "One" })).await;
-    patch(&app, a, "Account", "acc-1", json!({ "Rating": "Hot" })).await;
-    patch(&app, a, "Account", "acc-1", json!({ "Name": "Three" })).await;
+    // Three changes of acc-1 in one bulk request: one transaction, three changes.
+    let lines = [
+        json!({ "record_id": "acc-1", "fields": { "Name": "One" } }),
+        json!({ "record_id": "acc-1", "fields": { "Rating": "Hot" } }),
+        json!({ "record_id": "acc-1", "fields": { "Name": "Three" } }),
+    ]
+    .map(|line| line.to_string())
+    .join("\n");
+    let response = app
+        .http
+        .post(format!("{}/v1/records/Account/bulk", app.base_url))
+        .bearer_auth(a)
+        .header("content-type", "application/x-ndjson")
+        .body(lines)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 200);
+    let summary: Value = response.json().await.expect("a summary");
+    assert_eq!(summary["updated"], 3, "{summary}");
 
     let all = settled(&app, a, "record_id=acc-1", before + 3).await;
     let new: Vec<&Value> = all.iter().skip(before).collect();

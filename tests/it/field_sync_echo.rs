@@ -1,8 +1,9 @@
 //! No echo: a partner's update applied to a copy whose only active link is the one it came over
 //! makes no propagation work. Its `record.changed` is still published (the org's change feed
-//! and sharing take it); the propagate consumer reads the copy's links once and stops there:
-//! no record read, no subscription read, no ledger row, no outbox row. A change of the same
-//! copy by its own org does all of that.
+//! and sharing take it); propagation (run by the store in the transaction that applies the
+//! update; called here through the retired `propagate` consumer, which runs the same code) reads
+//! the copy's links once and stops there: no record read, no subscription read, no ledger row,
+//! no outbox row. A change of the same copy by its own org does all of that.
 
 use crate::field_sync_support::{Linked, entries, linked, patch, record_where, settled};
 use diesel::connection::InstrumentationEvent;
@@ -32,7 +33,8 @@ fn change_of_copy(l: &Linked, changed_by: ChangedBy) -> Envelope<RecordChangedV1
     Envelope::new(l.n.p.globex.id, change)
 }
 
-/// The statements the propagate consumer runs to handle `change` (without a broker).
+/// The statements propagation runs for `change` (through the propagate consumer, without a
+/// broker).
 async fn statements_to_propagate(app: &TestApp, change: &Envelope<RecordChangedV1>) -> Vec<String> {
     let spec = sync::consumers()
         .into_iter()

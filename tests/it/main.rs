@@ -37,6 +37,7 @@ mod field_sync_order;
 mod field_sync_propagation;
 mod field_sync_replay;
 mod field_sync_reports;
+mod field_sync_retired_consumer;
 mod field_sync_retries;
 mod field_sync_support;
 mod field_sync_touch;

@@ -106,6 +106,7 @@ pub(crate) async fn probe_queue(app: &TestApp) -> String {
         service: probe::SERVICE.into(),
         consumer: probe::CONSUMER.into(),
         routing_keys: vec![ProbeV1::routing_key()],
+        unbound_keys: Vec::new(),
     };
     declare_all(app.amqp_url(), app.topology(), &[queue])
         .await

@@ -96,6 +96,7 @@ pub fn all_consumer_queues(config: &AllConfig) -> anyhow::Result<Vec<ConsumerQue
             service: spec.service.to_string(),
             consumer: spec.name.to_string(),
             routing_keys: spec.handlers.routing_keys(),
+            unbound_keys: spec.handlers.unbound_keys(),
         })
         .collect())
 }

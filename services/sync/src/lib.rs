@@ -138,10 +138,12 @@ fn consumers_with(clock: Arc<Clock>, pool: Option<shared::db::DbPool>) -> Vec<Co
         ConsumerSpec {
             service: NAME,
             name: "propagate",
-            // Field sync, sending: every change of the org's records, in order per record, a
-            // delivery batch at once (a record's changes in it coalesce).
+            // Field sync, sending, used to run here on every `record.changed`; the store now
+            // propagates a change in the transaction that writes it. Unbound: the queue gets no
+            // new messages, and changes queued before an upgrade are still propagated.
             handlers: Handlers::new()
-                .on_batch::<RecordChangedV1, _>(propagate::Propagate, Order::ByKey),
+                .on_batch::<RecordChangedV1, _>(propagate::Propagate, Order::ByKey)
+                .unbound(),
         },
         ConsumerSpec {
             service: NAME,

@@ -4,13 +4,16 @@
 //! picklist values. Both directions work alike: whichever side changes, the other side's
 //! subscription (on that connection, to the changing org's object) says what flows.
 //!
-//! The mapping and the values are read when the change is handled, not when it was made: a
-//! changed mapping takes effect on the next update, and a value is sent with the stamp it has
-//! in the store. A change written by the Connection User of a connection (a partner's update
-//! applied here) is never sent back over that connection.
+//! The store propagates in the transaction that writes the change
+//! ([`crate::propagate_batch::propagate_changes`]), so the change and its updates commit
+//! together. The mapping is read then (a changed mapping takes effect on the next update), and a
+//! value is sent with the stamp the transaction wrote. A change written by the Connection User
+//! of a connection (a partner's update applied here) is never sent back over that connection.
 //!
-//! The consumer takes a delivery batch at once ([`crate::propagate_batch`]): field changes with
-//! set statements, several changes of one record coalesced into one update per link.
+//! The changes of one write go at once: field changes with set statements, several changes of
+//! one record coalesced into one update per link. [`Propagate`] is the retired consumer that
+//! propagated `record.changed.v1` after the commit; it only drains what an older version left
+//! in its queue (see `docs/architecture.md`, "Propagation commits with the change").
 //!
 //! Two record-level changes travel too, each as its own message with the record's
 //! record-level stamp (`sync.records.record_stamp`) and origin, ledgered like updates (`kind`
@@ -28,9 +31,7 @@ use chrono::SubsecRound;
 use diesel::sql_types;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value};
-use shared::consumer::Context;
 use shared::crm::mapping::{Copies, translate_lookup, translate_picklist};
-use shared::error::HandlerError;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::Envelope;
 use shared::message::events::field_sync::{
@@ -72,7 +73,7 @@ async fn links_of(
     conn: &mut AsyncPgConnection,
     message: &Envelope<RecordChangedV1>,
     ended_by_delete: bool,
-) -> Result<Vec<Link>, HandlerError> {
+) -> diesel::QueryResult<Vec<Link>> {
     let change = &message.payload;
     let links: Vec<Link> = diesel::sql_query(
         "SELECT id, connection_id, partner_object, partner_record_id, partner_org_id \
@@ -101,11 +102,10 @@ async fn links_of(
 /// A delete's tombstone or a touch, over each link to a partner that takes it, with the
 /// record's record-level stamp as it is now (a record deleted since is not touched).
 pub(crate) async fn record_event(
-    ctx: &Context<'_>,
     conn: &mut AsyncPgConnection,
     message: &Envelope<RecordChangedV1>,
     kind: Kind,
-) -> Result<(), HandlerError> {
+) -> diesel::QueryResult<()> {
     let change = &message.payload;
     let org = message.org_id;
     let links = links_of(conn, message, kind == Kind::Delete).await?;
@@ -145,14 +145,15 @@ pub(crate) async fn record_event(
         };
         let partner = OrgId(link.partner_org_id);
         record_events::queue(conn, partner, &event, kind).await?;
+        let cause = message.head();
         match kind {
             Kind::Delete => {
-                ctx.emit(conn, message, partner, RecordDeletedV1 { event })
-                    .await?
+                let tombstone = Envelope::caused_by(partner, RecordDeletedV1 { event }, &cause);
+                shared::outbox::enqueue(conn, crate::NAME, &tombstone).await?
             }
             Kind::Touch => {
-                ctx.emit(conn, message, partner, RecordTouchedV1 { event })
-                    .await?
+                let touch = Envelope::caused_by(partner, RecordTouchedV1 { event }, &cause);
+                shared::outbox::enqueue(conn, crate::NAME, &touch).await?
             }
         }
     }

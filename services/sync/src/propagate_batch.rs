@@ -1,5 +1,5 @@
-//! Field sync, the sending side, a delivery batch at a time (see [`crate::propagate`] for what
-//! propagating means). The batch's messages are handled in queue order: a delete or a touch on
+//! Field sync, the sending side, the changes of one write at a time (see [`crate::propagate`]
+//! for what propagating means). The changes are handled in order: a delete or a touch on
 //! its own ([`record_event`]) in its place, and each run of field changes between them with set
 //! statements, whatever its size:
 //!
@@ -20,10 +20,9 @@
 //!    the fields it changed as they were sent and the carrying update named in `error`.
 //! 4. One multi-row ledger insert and one multi-row outbox insert.
 //!
-//! The order per record stays the queue's: the runtime hands a record's changes over together
-//! and in order, and the updates of a run are queued after everything before it in the batch.
-//! Any error fails the batch; the runtime then handles each message alone (a batch of one), so
-//! a poison message fails alone.
+//! The order per record is the writes': the record stays locked by the writing transaction
+//! until it commits, so the updates of a later write of it are queued (and relayed) after these.
+//! Any error fails the write that called it.
 
 use crate::ledger::State;
 use crate::ledger_batch::{self, Outcome};
@@ -52,32 +51,41 @@ type Change = Envelope<RecordChangedV1>;
 impl BatchHandler<RecordChangedV1> for Propagate {
     async fn handle_batch(
         &self,
-        ctx: &Context<'_>,
+        _ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
         messages: &[&Change],
     ) -> Result<(), HandlerError> {
-        let mut run: Vec<&Change> = Vec::new();
-        for &message in messages {
-            let change = &message.payload;
-            let kind = if change.deleted {
-                Some(Kind::Delete)
-            } else if change.touched {
-                Some(Kind::Touch)
-            } else {
-                None
-            };
-            match kind {
-                Some(kind) => {
-                    propagate_fields(ctx, conn, &run).await?;
-                    run.clear();
-                    record_event(ctx, conn, message, kind).await?;
-                }
-                None if !change.fields.is_empty() => run.push(message),
-                None => {}
-            }
-        }
-        propagate_fields(ctx, conn, &run).await
+        Ok(propagate_changes(conn, messages).await?)
     }
+}
+
+/// Propagates `changes`, in order, inside the caller's transaction: the store calls it with
+/// the changes it has just written, so that a change and the updates it causes commit together.
+pub(crate) async fn propagate_changes(
+    conn: &mut AsyncPgConnection,
+    changes: &[&Change],
+) -> diesel::QueryResult<()> {
+    let mut run: Vec<&Change> = Vec::new();
+    for &message in changes {
+        let change = &message.payload;
+        let kind = if change.deleted {
+            Some(Kind::Delete)
+        } else if change.touched {
+            Some(Kind::Touch)
+        } else {
+            None
+        };
+        match kind {
+            Some(kind) => {
+                propagate_fields(conn, &run).await?;
+                run.clear();
+                record_event(conn, message, kind).await?;
+            }
+            None if !change.fields.is_empty() => run.push(message),
+            None => {}
+        }
+    }
+    propagate_fields(conn, &run).await
 }
 
 /// A record: (org, object, record id).
@@ -164,10 +172,9 @@ struct Reads {
 }
 
 async fn propagate_fields(
-    ctx: &Context<'_>,
     conn: &mut AsyncPgConnection,
     run: &[&Change],
-) -> Result<(), HandlerError> {
+) -> diesel::QueryResult<()> {
     if run.is_empty() {
         return Ok(());
     }
@@ -195,8 +202,7 @@ async fn propagate_fields(
     if !outcomes.is_empty() {
         ledger_batch::finish_many(conn, &outcomes).await?;
     }
-    shared::outbox::enqueue_many(conn, ctx.service, &queued.updates).await?;
-    Ok(())
+    shared::outbox::enqueue_many(conn, crate::NAME, &queued.updates).await
 }
 
 #[derive(diesel::QueryableByName)]

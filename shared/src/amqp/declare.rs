@@ -15,6 +15,9 @@ pub struct ConsumerQueues {
     pub service: String,
     pub consumer: String,
     pub routing_keys: Vec<String>,
+    /// Bindings to remove: the message types of a consumer whose work moved elsewhere
+    /// ([`crate::consumer::Handlers::unbound`]).
+    pub unbound_keys: Vec<String>,
 }
 
 /// Declares the exchanges and every consumer's queues and bindings. Idempotent.
@@ -35,6 +38,10 @@ pub async fn declare_all(
                     &consumer.consumer,
                     &consumer.routing_keys,
                 )
+                .await?;
+            let work = topology.work_queue(&consumer.service, &consumer.consumer);
+            topology
+                .unbind_keys(&channel, &work, &consumer.unbound_keys)
                 .await?;
         }
         unrouted::report(&channel, topology).await?;

@@ -98,6 +98,32 @@ impl Topology {
         Ok(queues)
     }
 
+    /// Removes the bindings [`Topology::declare_consumer`] and [`Topology::bind_buckets`] make
+    /// for `routing_keys` (`key` and `key.*`) from the work queue `work`. Removing a binding
+    /// that does not exist is no error.
+    pub async fn unbind_keys(
+        &self,
+        channel: &Channel,
+        work: &str,
+        routing_keys: &[String],
+    ) -> anyhow::Result<()> {
+        for key in routing_keys {
+            for pattern in [key.clone(), format!("{key}.*")] {
+                timed(
+                    "unbinding a work queue",
+                    channel.queue_unbind(
+                        work.into(),
+                        self.events_exchange().into(),
+                        pattern.as_str().into(),
+                        FieldTable::default(),
+                    ),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn bind(&self, channel: &Channel, queue: &str, key: &str) -> anyhow::Result<()> {
         timed(
             "binding a work queue",

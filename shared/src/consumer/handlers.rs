@@ -360,6 +360,7 @@ pub struct Handlers {
     by_routing_key: BTreeMap<String, Decoder>,
     partitions: Option<u16>,
     source: Source,
+    unbound: bool,
 }
 
 impl Handlers {
@@ -473,7 +474,33 @@ impl Handlers {
         self.partitions
     }
 
+    /// Keeps handling what waits in the work queue, but binds it to nothing and removes the
+    /// bindings of its message types: for a consumer whose work moved elsewhere, so that the
+    /// messages queued before an upgrade are still handled and no new ones arrive.
+    pub fn unbound(mut self) -> Self {
+        self.unbound = true;
+        self
+    }
+
+    /// The routing keys the work queue is bound to (none for an [`Handlers::unbound`] one).
     pub fn routing_keys(&self) -> Vec<String> {
+        if self.unbound {
+            return Vec::new();
+        }
+        self.handled_keys()
+    }
+
+    /// The routing keys whose bindings are removed when the queue is declared: those of an
+    /// [`Handlers::unbound`] consumer.
+    pub fn unbound_keys(&self) -> Vec<String> {
+        if self.unbound {
+            self.handled_keys()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn handled_keys(&self) -> Vec<String> {
         self.by_routing_key.keys().cloned().collect()
     }
 

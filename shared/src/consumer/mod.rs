@@ -70,5 +70,8 @@ pub async fn declare(
         .declare_consumer(channel, spec.service, spec.name, &keys)
         .await?;
     topology.bind_buckets(channel, &queue, &keys).await?;
+    topology
+        .unbind_keys(channel, &queue, &spec.handlers.unbound_keys())
+        .await?;
     Ok(vec![queue])
 }

@@ -249,6 +249,8 @@ pub async fn write_many(
     store(conn, &dirty, &states).await?;
     keep_lookups(conn, &lookups).await?;
     shared::outbox::enqueue_many(conn, crate::NAME, &changes).await?;
+    let changes: Vec<&Envelope<RecordChangedV1>> = changes.iter().collect();
+    crate::propagate_batch::propagate_changes(conn, &changes).await?;
     Ok(results)
 }
 

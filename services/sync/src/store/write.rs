@@ -265,6 +265,7 @@ impl Writer<'_> {
             Some(cause) => Envelope::caused_by(self.org, change, cause),
             None => Envelope::new(self.org, change),
         };
-        shared::outbox::enqueue(conn, crate::NAME, &envelope).await
+        shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;
+        crate::propagate_batch::propagate_changes(conn, &[&envelope]).await
     }
 }
