@@ -7,7 +7,7 @@
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use shared::config::{CommonConfig, ConfigError};
-use shared::consumer::{ConsumerSpec, Handlers};
+use shared::consumer::{ConsumerSpec, Handlers, Order};
 use shared::message::events::connection::{
     ConnectionDeactivatedV1, ConnectionTemplateChosenV1, InvitationAcceptedV1,
     InvitationCancelledV1, InvitationDeclinedV1, InvitationResentV1, InvitationSentV1,
@@ -104,7 +104,7 @@ pub fn consumers() -> Vec<ConsumerSpec> {
             service: NAME,
             name: "record_ends",
             handlers: Handlers::new()
-                .on::<RecordChangedV1, _>(links::record_ends::EndOnRecordChange),
+                .on_batch::<RecordChangedV1, _>(links::record_ends::EndOnRecordChange, Order::Any),
         },
     ]
 }

@@ -9,17 +9,21 @@
 //! names that parent stops being shared (`Inactive`, as a stop by hand): S2S's "a related
 //! record edited from an unshared record stops being shared". A change with no fields (a
 //! delete aside) is ignored without touching the database.
+//!
+//! A delivery batch is handled at once: one statement finds which of its changed records were
+//! sent under a parent at all, and only those are read one by one. Most changes (of records
+//! shared on their own, or not shared) then cost that one shared read and nothing else.
 
 use super::ending::{status_for, tell_partner};
 use super::held;
 use super::rules::children::{made_private, still_names};
 use super::rules::products::gives_price_book;
 use super::status::{Direction, Status};
-use super::store::{self, LinkRow};
+use super::store::{self, LinkRow, RecordKey};
 use crate::connections;
 use chrono::SubsecRound;
 use diesel_async::AsyncPgConnection;
-use shared::consumer::{Context, Handler};
+use shared::consumer::{BatchHandler, Context};
 use shared::error::HandlerError;
 use shared::ids::OrgId;
 use shared::message::Envelope;
@@ -50,26 +54,52 @@ pub fn reason(change: &RecordChangedV1) -> Option<EndReason> {
     made_private(&change.object, &change.fields).then_some(EndReason::Stopped)
 }
 
-impl Handler<RecordChangedV1> for EndOnRecordChange {
-    async fn handle(
+impl BatchHandler<RecordChangedV1> for EndOnRecordChange {
+    async fn handle_batch(
         &self,
         _ctx: &Context<'_>,
         conn: &mut AsyncPgConnection,
-        message: &Envelope<RecordChangedV1>,
+        messages: &[&Envelope<RecordChangedV1>],
     ) -> Result<(), HandlerError> {
-        let change = &message.payload;
-        let org = message.org_id;
-        if gives_price_book(&change.object, change.deleted, &change.fields) {
-            held::retry_product_lines(conn, org, &change.record_id).await?;
-        }
-        match reason(change) {
-            Some(reason) => {
-                let live = live_links(conn, org, change).await?;
-                end_and_tell(conn, org, change, live, reason).await
+        let may_move: Vec<RecordKey> = messages
+            .iter()
+            .filter(|m| may_move_a_child(&m.payload))
+            .map(|m| key_of(m))
+            .collect();
+        let under_a_parent = store::sent_under_a_parent(conn, &may_move).await?;
+        for message in messages {
+            let change = &message.payload;
+            let org = message.org_id;
+            if gives_price_book(&change.object, change.deleted, &change.fields) {
+                held::retry_product_lines(conn, org, &change.record_id).await?;
             }
-            None => end_links_of_a_moved_child(conn, org, change).await,
+            match reason(change) {
+                Some(reason) => {
+                    let live = live_links(conn, org, change).await?;
+                    end_and_tell(conn, org, change, live, reason).await?;
+                }
+                None if under_a_parent.contains(&key_of(message)) => {
+                    end_links_of_a_moved_child(conn, org, change).await?;
+                }
+                None => {}
+            }
         }
+        Ok(())
     }
+}
+
+/// Whether the change may have moved a child away from the parent it was shared under: a
+/// change of fields that does not end the record's links anyway.
+fn may_move_a_child(change: &RecordChangedV1) -> bool {
+    !change.deleted && !change.fields.is_empty() && reason(change).is_none()
+}
+
+fn key_of(message: &Envelope<RecordChangedV1>) -> RecordKey {
+    (
+        message.org_id.as_uuid(),
+        message.payload.object.clone(),
+        message.payload.record_id.clone(),
+    )
 }
 
 /// The live links of the changed record, both directions.

@@ -455,6 +455,50 @@ pub async fn end(
     Ok(())
 }
 
+/// A record, as `(org, object, record id)`.
+pub type RecordKey = (Uuid, String, String);
+
+#[derive(QueryableByName)]
+struct KeyRow {
+    #[diesel(sql_type = SqlUuid)]
+    org_id: Uuid,
+    #[diesel(sql_type = Text)]
+    object: String,
+    #[diesel(sql_type = Text)]
+    local_record_id: String,
+}
+
+/// Which of `records` have a link sent under a parent (a child shared with its parent), in
+/// one statement. Every status counts: the caller reads the record's live links itself.
+pub async fn sent_under_a_parent(
+    conn: &mut AsyncPgConnection,
+    records: &[RecordKey],
+) -> QueryResult<std::collections::HashSet<RecordKey>> {
+    if records.is_empty() {
+        return Ok(Default::default());
+    }
+    let orgs: Vec<Uuid> = records.iter().map(|k| k.0).collect();
+    let objects: Vec<&str> = records.iter().map(|k| k.1.as_str()).collect();
+    let ids: Vec<&str> = records.iter().map(|k| k.2.as_str()).collect();
+    let rows: Vec<KeyRow> = diesel::sql_query(
+        "SELECT DISTINCT l.org_id, l.object, l.local_record_id \
+         FROM sharing.record_links l \
+         JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(org_id, object, record_id) \
+           ON l.org_id = k.org_id AND l.object = k.object AND l.local_record_id = k.record_id \
+         WHERE l.direction = $4 AND l.parent_record_id IS NOT NULL",
+    )
+    .bind::<Array<SqlUuid>, _>(&orgs)
+    .bind::<Array<Text>, _>(&objects)
+    .bind::<Array<Text>, _>(&ids)
+    .bind::<Text, _>(Direction::Sent.as_str())
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.org_id, r.object, r.local_record_id))
+        .collect())
+}
+
 /// Every link of the org's record, both directions, every connection.
 pub async fn of_record(
     conn: &mut AsyncPgConnection,
