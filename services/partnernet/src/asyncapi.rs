@@ -68,7 +68,18 @@ pub fn document() -> anyhow::Result<Value> {
         if !services.contains(&consumer.service) {
             services.push(consumer.service);
         }
-        let keys = consumer.handlers.routing_keys();
+        let bound = consumer.handlers.routing_keys();
+        let retired = consumer.handlers.unbound_keys();
+        // What the queue may hold: what it is bound to, or what an older version bound it to.
+        let keys: Vec<String> = bound.iter().chain(&retired).cloned().collect();
+        let bound_to = if retired.is_empty() {
+            format!("Bound to: {}", bound.join(", "))
+        } else {
+            format!(
+                "Bound to nothing (retired): handles only the {} an older version left in it; every start removes that binding",
+                retired.join(", ")
+            )
+        };
         let refs: Map<String, Value> = keys
             .iter()
             .map(|k| {
@@ -94,7 +105,7 @@ pub fn document() -> anyhow::Result<Value> {
                     format!("consume.{}", queue.name),
                     json!({
                         "action": "receive",
-                        "summary": format!("Bound to: {}. Failed messages wait in the retry queues, then go to {}.", keys.join(", "), topology.dead_letter_queue(consumer.service)),
+                        "summary": format!("{bound_to}. Failed messages wait in the retry queues, then go to {}.", topology.dead_letter_queue(consumer.service)),
                         "channel": { "$ref": format!("#/channels/{}", queue.name) },
                         "messages": keys.iter().map(|k| json!({ "$ref": format!("#/channels/{}/messages/{k}", queue.name) })).collect::<Vec<_>>()
                     }),
