@@ -7,7 +7,7 @@
 //! | `HTTP_ADDR` | `0.0.0.0:8080` | where the HTTP API listens |
 //! | `PUBLIC_BASE_URL` | `http://localhost:8080` | the address users reach; links in emails are built from it, never from a request's Host header |
 //! | `QUEUE_PREFIX` | `partnernet` | prefix of every exchange and queue name (a deployment or a test gets its own) |
-//! | `AMQP_PREFETCH` | `128` | unacknowledged deliveries a consumer holds at once; keep it at least `CONSUMER_LANES` × `CONSUMER_BATCH`, else a lane taking a full batch leaves the others waiting for its acks |
+//! | `AMQP_PREFETCH` | `512` | unacknowledged deliveries a consumer holds at once; keep it at least `CONSUMER_LANES` × `CONSUMER_BATCH`, else a lane taking a full batch leaves the others waiting for its acks |
 //! | `DB_POOL_SIZE` | `16` | PostgreSQL connections per process |
 //! | `OUTBOX_POLL_MS` | `100` | how often the outbox relay looks for new rows when idle |
 //! | `RETRY_INITIAL_MS` | `1000` | first retry delay |
@@ -172,7 +172,7 @@ impl CommonConfig {
             http_addr: src.parse_or("HTTP_ADDR", SocketAddr::from(([0, 0, 0, 0], 8080)))?,
             public_base_url,
             queue_prefix: src.string_or("QUEUE_PREFIX", "partnernet"),
-            prefetch: src.parse_or("AMQP_PREFETCH", 128)?,
+            prefetch: src.parse_or("AMQP_PREFETCH", 512)?,
             db_pool_size: src.parse_or("DB_POOL_SIZE", 16)?,
             outbox_poll: Duration::from_millis(src.parse_or("OUTBOX_POLL_MS", 100)?),
             retry,
@@ -204,7 +204,7 @@ mod tests {
     fn defaults_apply_when_nothing_is_set() {
         let cfg = CommonConfig::from_source(&HashMap::new()).expect("defaults are valid");
         assert_eq!(cfg.queue_prefix, "partnernet");
-        assert_eq!(cfg.prefetch, 128);
+        assert_eq!(cfg.prefetch, 512);
         assert_eq!(cfg.retry.max_attempts(), 6);
         assert_eq!(cfg.http_timeouts.header_read, Duration::from_secs(10));
         assert_eq!(cfg.http_timeouts.body_idle, Duration::from_secs(10));

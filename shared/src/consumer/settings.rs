@@ -3,7 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `CONSUMER_LANES` | `4` | batches of one consumer handled at once (each on its own PostgreSQL connection) |
-//! | `CONSUMER_BATCH` | `32` | most messages handled in one transaction |
+//! | `CONSUMER_BATCH` | `128` | most messages handled in one transaction |
 //! | `CONSUMER_LINGER_MS` | `0` | how long a batch may wait for more messages before it starts |
 //! | `HANDLER_TIMEOUT_MS` | `30000` | most time one batch's transaction may take; then it is a transient failure |
 //! | `DB_LOCK_TIMEOUT_MS` | `5000` | PostgreSQL `lock_timeout` inside a handler's transaction |
@@ -30,7 +30,7 @@ impl Default for ConsumerSettings {
     fn default() -> Self {
         Self {
             lanes: 4,
-            batch_size: 32,
+            batch_size: 128,
             linger: Duration::ZERO,
             handler_timeout: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(5),

@@ -11,8 +11,9 @@
 //! PartnerNet side: one `TestApp` (all services in this process: the RSS figures are the
 //! whole system's plus the bench's own), org A's Accounts forwarded to org B (Auto-Accept,
 //! Account fields published and subscribed both ways, `tests::linked_orgs`), every link Active. Updates of `Name` are ingested at A over AMQP (org
-//! A's broker user, persistent, confirmed); each goes ingest -> record change -> propagate ->
-//! `sync.fields_updated.v1` -> apply on B's copy, which writes the ledger row's `finished_at`
+//! A's broker user, persistent, confirmed); each goes ingest (the record written and the change
+//! propagated in one transaction) -> `sync.fields_updated.v1` -> apply on B's copy, which writes
+//! the ledger row's `finished_at`
 //! in its transaction. Each value carries its publish time, so latency is publish -> the
 //! ledger's `finished_at` on the partner's side.
 //!
