@@ -8,6 +8,7 @@ use crate::field_sync_support::{entries, linked, record_where, settled};
 use serde_json::Value;
 use serde_json::json;
 use tests::TestApp;
+use tests::records::bulk_upsert;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_changes_of_one_record_in_a_batch_coalesce_into_one_update() {
@@ -25,17 +26,8 @@ async fn field_sync_changes_of_one_record_in_a_batch_coalesce_into_one_update() 
     ]
     .map(|line| line.to_string())
     .join("\n");
-    let response = app
-        .http
-        .post(format!("{}/v1/records/Account/bulk", app.base_url))
-        .bearer_auth(a)
-        .header("content-type", "application/x-ndjson")
-        .body(lines)
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(response.status().as_u16(), 200);
-    let summary: Value = response.json().await.expect("a summary");
+    let (status, summary) = bulk_upsert(&app, a, "Account", lines).await;
+    assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["updated"], 3, "{summary}");
 
     let all = settled(&app, a, "record_id=acc-1", before + 3).await;

@@ -2,21 +2,7 @@
 
 use serde_json::{Value, json};
 use tests::TestApp;
-use tests::records::get_record;
-
-async fn bulk(app: &TestApp, key: &str, object: &str, body: String) -> (u16, Value) {
-    let response = app
-        .http
-        .post(format!("{}/v1/records/{object}/bulk", app.base_url))
-        .bearer_auth(key)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .expect("answered");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use tests::records::{bulk_upsert as bulk, get_record};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bulk_upsert_writes_every_good_line_and_reports_each_bad_one_by_number() {

@@ -304,6 +304,22 @@ pub fn upsert(
 }
 
 /// The record as `GET /v1/records/{object}/{id}` answers (status, body).
+/// `POST /v1/records/{object}/bulk` with NDJSON `body` as the key's org: the status and the
+/// summary.
+pub async fn bulk_upsert(app: &TestApp, key: &str, object: &str, body: String) -> (u16, Value) {
+    let response = app
+        .http
+        .post(format!("{}/v1/records/{object}/bulk", app.base_url))
+        .bearer_auth(key)
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .expect("answered");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 pub async fn get_record(app: &TestApp, org: &TestOrg, object: &str, id: &str) -> (u16, Value) {
     let response = app
         .get(&format!("/v1/records/{object}/{id}"), Some(&org.key))
