@@ -476,7 +476,9 @@ impl Handlers {
 
     /// Keeps handling what waits in the work queue, but binds it to nothing and removes the
     /// bindings of its message types: for a consumer whose work moved elsewhere, so that the
-    /// messages queued before an upgrade are still handled and no new ones arrive.
+    /// messages queued before an upgrade are still handled and no new ones arrive. For a
+    /// consumer of the events exchange with one work queue: partitioned and ingest consumers
+    /// bind differently, and none of them is unbound today.
     pub fn unbound(mut self) -> Self {
         self.unbound = true;
         self
