@@ -14,7 +14,7 @@ use tests::TestApp;
 use tests::amqp::rabbitmqctl;
 
 /// The routing keys binding `queue` to the app's events exchange.
-fn bindings_from_events(app: &TestApp, queue: &str) -> Vec<String> {
+pub(crate) fn bindings_from_events(app: &TestApp, queue: &str) -> Vec<String> {
     let events = app.topology().events_exchange();
     rabbitmqctl(&[
         "list_bindings",

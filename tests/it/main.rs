@@ -61,6 +61,7 @@ mod links_lookups;
 mod links_permissions;
 mod links_products;
 mod links_record_ends;
+mod links_record_ends_routing;
 mod links_stop;
 mod links_support;
 mod links_throughput;

@@ -72,13 +72,17 @@ pub fn document() -> anyhow::Result<Value> {
         let retired = consumer.handlers.unbound_keys();
         // What the queue may hold: what it is bound to, or what an older version bound it to.
         let keys: Vec<String> = bound.iter().chain(&retired).cloned().collect();
-        let bound_to = if retired.is_empty() {
-            format!("Bound to: {}", bound.join(", "))
-        } else {
-            format!(
+        let bound_to = match (bound.is_empty(), retired.is_empty()) {
+            (_, true) => format!("Bound to: {}", bound.join(", ")),
+            (true, false) => format!(
                 "Bound to nothing (retired): handles only the {} an older version left in it; every start removes that binding",
                 retired.join(", ")
-            )
+            ),
+            (false, false) => format!(
+                "Bound to: {}. No longer bound to {} (retired): handles what an older version left in it; every start removes that binding",
+                bound.join(", "),
+                retired.join(", ")
+            ),
         };
         let refs: Map<String, Value> = keys
             .iter()

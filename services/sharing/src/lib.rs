@@ -17,7 +17,7 @@ use shared::message::events::links::{
     CopyCreatedV1, CopyRefusedV1, RecordAcceptedV1, RecordForwardedV1, RecordHeldV1,
     RecordRejectedV1,
 };
-use shared::message::events::sync::RecordChangedV1;
+use shared::message::events::sync::{RecordChangedV1, RecordLinksMayEndV1};
 use shared::service::{Platform, ServiceParts};
 use tokio_util::sync::CancellationToken;
 
@@ -103,8 +103,15 @@ pub fn consumers() -> Vec<ConsumerSpec> {
         ConsumerSpec {
             service: NAME,
             name: "record_ends",
+            // Takes the changes sync marks as able to end links; every change before that
+            // (retired: what an older version queued is still handled).
             handlers: Handlers::new()
-                .on_batch::<RecordChangedV1, _>(links::record_ends::EndOnRecordChange, Order::Any),
+                .on_batch::<RecordLinksMayEndV1, _>(
+                    links::record_ends::EndOnRecordChange,
+                    Order::Any,
+                )
+                .on_batch::<RecordChangedV1, _>(links::record_ends::EndOnRecordChange, Order::Any)
+                .retire::<RecordChangedV1>(),
         },
     ]
 }

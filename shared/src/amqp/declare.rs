@@ -16,7 +16,7 @@ pub struct ConsumerQueues {
     pub consumer: String,
     pub routing_keys: Vec<String>,
     /// Bindings to remove: the message types of a consumer whose work moved elsewhere
-    /// ([`crate::consumer::Handlers::unbound`]).
+    /// ([`crate::consumer::Handlers::unbound`]), or retired ([`crate::consumer::Handlers::retire`]).
     pub unbound_keys: Vec<String>,
 }
 
@@ -40,6 +40,11 @@ pub async fn declare_all(
                 )
                 .await?;
             let work = topology.work_queue(&consumer.service, &consumer.consumer);
+            // Ordered types are published as `kind.vN.bN` (or `kind.vN.{org}`): bound here too,
+            // or they would be unrouted until the consumer's first session binds them.
+            topology
+                .bind_buckets(&channel, &work, &consumer.routing_keys)
+                .await?;
             topology
                 .unbind_keys(&channel, &work, &consumer.unbound_keys)
                 .await?;

@@ -6,7 +6,7 @@ use crate::message::{DecodeError, Envelope, EnvelopeHead, Message};
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Work to do once the handler's transaction has committed.
@@ -361,6 +361,8 @@ pub struct Handlers {
     partitions: Option<u16>,
     source: Source,
     unbound: bool,
+    /// Routing keys of types still handled but no longer bound ([`Handlers::retire`]).
+    retired: BTreeSet<String>,
 }
 
 impl Handlers {
@@ -484,22 +486,33 @@ impl Handlers {
         self
     }
 
+    /// Like [`Handlers::unbound`] for one message type: `M`, registered before, is still
+    /// handled when found in the work queue, but the queue is no longer bound to it and every
+    /// declare removes that binding. For a type replaced by another one, so that what an
+    /// older version queued is handled and nothing new of `M` arrives.
+    pub fn retire<M: Message>(mut self) -> Self {
+        self.retired.insert(M::routing_key());
+        self
+    }
+
     /// The routing keys the work queue is bound to (none for an [`Handlers::unbound`] one).
     pub fn routing_keys(&self) -> Vec<String> {
         if self.unbound {
             return Vec::new();
         }
         self.handled_keys()
+            .into_iter()
+            .filter(|key| !self.retired.contains(key))
+            .collect()
     }
 
     /// The routing keys whose bindings are removed when the queue is declared: those of an
-    /// [`Handlers::unbound`] consumer.
+    /// [`Handlers::unbound`] consumer, or of [`Handlers::retire`]d types.
     pub fn unbound_keys(&self) -> Vec<String> {
-        if self.unbound {
-            self.handled_keys()
-        } else {
-            Vec::new()
-        }
+        self.handled_keys()
+            .into_iter()
+            .filter(|key| self.unbound || self.retired.contains(key))
+            .collect()
     }
 
     fn handled_keys(&self) -> Vec<String> {

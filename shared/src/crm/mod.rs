@@ -8,9 +8,11 @@
 //! - [`standard`]: the standard objects, their standard fields and default published fields;
 //! - [`values`]: an org's validation rules applied to a record's field values;
 //! - [`mapping`]: publishability, object and field mapping rules, auto-map, picklist values;
-//! - [`schema`]: checks on an org's custom object and custom field definitions.
+//! - [`schema`]: checks on an org's custom object and custom field definitions;
+//! - [`link_fields`]: which record changes may end or move the record's shared links.
 
 pub mod field;
+pub mod link_fields;
 pub mod mapping;
 pub mod object;
 pub mod schema;

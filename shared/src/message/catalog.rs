@@ -73,6 +73,7 @@ pub fn all() -> Vec<MessageDoc> {
         doc::<sharing::SubscriptionChangedV1>("sharing"),
         doc::<sync::SyncUpdateFailedV1>("sync"),
         doc::<sync::RecordChangedV1>("sync"),
+        doc::<sync::RecordLinksMayEndV1>("sync"),
         doc::<links::CopyCreatedV1>("sync"),
         doc::<field_sync::FieldsUpdatedV1>("sync"),
         doc::<field_sync::RecordDeletedV1>("sync"),

@@ -1,5 +1,8 @@
-//! A linked record's end, read from the sync service's change feed (`RecordChangedV1`, every
-//! source: HTTP, bulk, ingest): a record deleted, or a lead converted (its Lead Status set to
+//! A linked record's end, read from the record changes the sync service marks as able to end
+//! links (`RecordLinksMayEndV1`, whatever their source: HTTP, bulk, ingest, a partner's update;
+//! `shared::crm::link_fields` says which, and a test below that it covers every rule here;
+//! before, every `RecordChangedV1`, still handled when an older version left some queued):
+//! a record deleted, or a lead converted (its Lead Status set to
 //! `Closed - Converted`, the field change that stands for conversion here), or a case comment
 //! or attachment made private (stopped, `Inactive`, as a stop by hand). The org's live
 //! links of the record become `Inactive (deleted)` / `Inactive (converted)` with an end date,
@@ -11,8 +14,7 @@
 //! delete aside) is ignored without touching the database.
 //!
 //! A delivery batch is handled at once: one statement finds which of its changed records were
-//! sent under a parent at all, and only those are read one by one. Most changes (of records
-//! shared on their own, or not shared) then cost that one shared read and nothing else.
+//! sent under a parent at all, and only those are read one by one.
 
 use super::ending::{status_for, tell_partner};
 use super::held;
@@ -28,7 +30,7 @@ use shared::error::HandlerError;
 use shared::ids::OrgId;
 use shared::message::Envelope;
 use shared::message::events::link_ends::EndReason;
-use shared::message::events::sync::RecordChangedV1;
+use shared::message::events::sync::{RecordChangedV1, RecordLinksMayEndV1};
 
 /// The Lead Status value that means the lead was converted.
 pub const CONVERTED_STATUS: &str = "Closed - Converted";
@@ -54,6 +56,20 @@ pub fn reason(change: &RecordChangedV1) -> Option<EndReason> {
     made_private(&change.object, &change.fields).then_some(EndReason::Stopped)
 }
 
+impl BatchHandler<RecordLinksMayEndV1> for EndOnRecordChange {
+    async fn handle_batch(
+        &self,
+        _ctx: &Context<'_>,
+        conn: &mut AsyncPgConnection,
+        messages: &[&Envelope<RecordLinksMayEndV1>],
+    ) -> Result<(), HandlerError> {
+        let changes: Vec<(OrgId, &RecordChangedV1)> =
+            messages.iter().map(|m| (m.org_id, &m.payload.0)).collect();
+        end_on_changes(conn, &changes).await
+    }
+}
+
+/// Every record change, as an older version sent them (retired in favour of the above).
 impl BatchHandler<RecordChangedV1> for EndOnRecordChange {
     async fn handle_batch(
         &self,
@@ -61,31 +77,39 @@ impl BatchHandler<RecordChangedV1> for EndOnRecordChange {
         conn: &mut AsyncPgConnection,
         messages: &[&Envelope<RecordChangedV1>],
     ) -> Result<(), HandlerError> {
-        let may_move: Vec<RecordKey> = messages
-            .iter()
-            .filter(|m| may_move_a_child(&m.payload))
-            .map(|m| key_of(m))
-            .collect();
-        let under_a_parent = store::sent_under_a_parent(conn, &may_move).await?;
-        for message in messages {
-            let change = &message.payload;
-            let org = message.org_id;
-            if gives_price_book(&change.object, change.deleted, &change.fields) {
-                held::retry_product_lines(conn, org, &change.record_id).await?;
-            }
-            match reason(change) {
-                Some(reason) => {
-                    let live = live_links(conn, org, change).await?;
-                    end_and_tell(conn, org, change, live, reason).await?;
-                }
-                None if under_a_parent.contains(&key_of(message)) => {
-                    end_links_of_a_moved_child(conn, org, change).await?;
-                }
-                None => {}
-            }
-        }
-        Ok(())
+        let changes: Vec<(OrgId, &RecordChangedV1)> =
+            messages.iter().map(|m| (m.org_id, &m.payload)).collect();
+        end_on_changes(conn, &changes).await
     }
+}
+
+/// Ends or stops the links the `changes` end (see the module's doc), in order.
+async fn end_on_changes(
+    conn: &mut AsyncPgConnection,
+    changes: &[(OrgId, &RecordChangedV1)],
+) -> Result<(), HandlerError> {
+    let may_move: Vec<RecordKey> = changes
+        .iter()
+        .filter(|(_, change)| may_move_a_child(change))
+        .map(|(org, change)| key_of(*org, change))
+        .collect();
+    let under_a_parent = store::sent_under_a_parent(conn, &may_move).await?;
+    for &(org, change) in changes {
+        if gives_price_book(&change.object, change.deleted, &change.fields) {
+            held::retry_product_lines(conn, org, &change.record_id).await?;
+        }
+        match reason(change) {
+            Some(reason) => {
+                let live = live_links(conn, org, change).await?;
+                end_and_tell(conn, org, change, live, reason).await?;
+            }
+            None if under_a_parent.contains(&key_of(org, change)) => {
+                end_links_of_a_moved_child(conn, org, change).await?;
+            }
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether the change may have moved a child away from the parent it was shared under: a
@@ -94,11 +118,11 @@ fn may_move_a_child(change: &RecordChangedV1) -> bool {
     !change.deleted && !change.fields.is_empty() && reason(change).is_none()
 }
 
-fn key_of(message: &Envelope<RecordChangedV1>) -> RecordKey {
+fn key_of(org: OrgId, change: &RecordChangedV1) -> RecordKey {
     (
-        message.org_id.as_uuid(),
-        message.payload.object.clone(),
-        message.payload.record_id.clone(),
+        org.as_uuid(),
+        change.object.clone(),
+        change.record_id.clone(),
     )
 }
 
@@ -225,6 +249,56 @@ mod tests {
             reason(&change("Lead", false, json!({ "Company": "X" }))),
             None
         );
+    }
+
+    /// Sync sends this consumer only the changes `link_fields` lets through: every change that
+    /// any rule here acts on must be one of them.
+    #[test]
+    fn every_change_a_rule_here_acts_on_is_sent_by_sync() {
+        let cases = [
+            ("Account", true, json!({})),
+            ("Lead", false, json!({ "Status": "Closed - Converted" })),
+            ("CaseComment", false, json!({ "IsPublished": false })),
+            ("Attachment", false, json!({ "IsPrivate": true })),
+            ("Attachment", false, json!({ "IsShared": false })),
+            ("Opportunity", false, json!({ "Pricebook2Id": "pb-1" })),
+            ("Contact", false, json!({ "AccountId": "acc-2" })),
+            ("Task", false, json!({ "WhatId": "opp-2" })),
+            ("CaseComment", false, json!({ "ParentId": "case-2" })),
+        ];
+        for (object, deleted, fields) in cases {
+            let change = change(object, deleted, fields);
+            let acts = reason(&change).is_some()
+                || gives_price_book(&change.object, change.deleted, &change.fields)
+                || change
+                    .fields
+                    .keys()
+                    .any(|name| names_a_parent(object, name));
+            assert!(acts, "{change:?}: no rule acts on it");
+            let schema = shared::crm::standard::object(object);
+            let sent = shared::crm::link_fields::may_end_links(
+                object,
+                deleted,
+                change.fields.keys().map(String::as_str),
+                |name| {
+                    schema
+                        .as_ref()
+                        .and_then(|s| s.field(name))
+                        .is_some_and(|f| {
+                            matches!(f.field_type, shared::crm::FieldType::Lookup { .. })
+                        })
+                },
+            );
+            assert!(sent, "{change:?} acted on here but not sent by sync");
+        }
+    }
+
+    /// The lookups through which a standard child names the parent it is shared under.
+    fn names_a_parent(object: &str, field: &str) -> bool {
+        matches!(
+            (object, field),
+            ("Contact", "AccountId") | ("Task", "WhatId") | ("CaseComment", "ParentId")
+        )
     }
 
     #[test]

@@ -137,6 +137,8 @@ pub async fn write_many(
     let mut dirty: Vec<Key<'_>> = Vec::new();
     let mut lookups = Vec::new();
     let mut changes = Vec::new();
+    // Which of `changes` may end or move links (for the sharing service).
+    let mut may_end_links = Vec::new();
     let authored = to_json(author.changed_by)?;
     let now = Utc::now();
     for write in writes {
@@ -232,7 +234,11 @@ pub async fn write_many(
             }
         }
         let version = state.version;
-        changes.push(change(changed_by, write, version, changed));
+        let change = change(changed_by, write, version, changed);
+        if super::links_may_end::may_end(Some(schema), &change.payload) {
+            may_end_links.push(changes.len());
+        }
+        changes.push(change);
         if !dirty.contains(&key) {
             dirty.push(key);
         }
@@ -249,6 +255,11 @@ pub async fn write_many(
     store(conn, &dirty, &states).await?;
     keep_lookups(conn, &lookups).await?;
     shared::outbox::enqueue_many(conn, crate::NAME, &changes).await?;
+    let ending: Vec<&Envelope<RecordChangedV1>> = may_end_links
+        .iter()
+        .filter_map(|i| changes.get(*i))
+        .collect();
+    super::links_may_end::enqueue(conn, &ending).await?;
     let changes: Vec<&Envelope<RecordChangedV1>> = changes.iter().collect();
     crate::propagate_batch::propagate_changes(conn, &changes).await?;
     Ok(results)

@@ -10,6 +10,7 @@
 
 pub mod batch;
 pub mod bulk;
+mod links_may_end;
 pub mod read;
 pub mod record_stamp;
 pub mod write;

@@ -266,6 +266,9 @@ impl Writer<'_> {
             None => Envelope::new(self.org, change),
         };
         shared::outbox::enqueue(conn, crate::NAME, &envelope).await?;
+        if super::links_may_end::may_end(None, &envelope.payload) {
+            super::links_may_end::enqueue(conn, &[&envelope]).await?;
+        }
         crate::propagate_batch::propagate_changes(conn, &[&envelope]).await
     }
 }

@@ -92,3 +92,21 @@ impl Message for RecordChangedV1 {
         Some(format!("{}/{}", self.object, self.record_id))
     }
 }
+
+/// A record change that may end or move the record's shared links (a delete, a lookup changed,
+/// a Lead's status, a case comment's or an attachment's sharing flags: see
+/// [`crate::crm::link_fields`]). The same change as the `record.changed.v1` published beside it,
+/// under a key of its own, so that the sharing service takes these changes and no others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(transparent)]
+pub struct RecordLinksMayEndV1(pub RecordChangedV1);
+
+impl Message for RecordLinksMayEndV1 {
+    const KIND: &'static str = "record.links_may_end";
+    const VERSION: u32 = 1;
+    const DESCRIPTION: &'static str = "A record change that may end or move the record's shared links (a delete, a lookup, a Lead's status, a comment's or attachment's sharing flags): the record.changed.v1 published beside it, for the sharing service.";
+
+    fn order_key(&self) -> Option<String> {
+        self.0.order_key()
+    }
+}
