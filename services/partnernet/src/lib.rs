@@ -132,7 +132,7 @@ async fn declare_ingest_consumers(
         {
             shared::consumer::declare(&channel, topology, spec).await?;
         }
-        anyhow::Ok(())
+        shared::amqp::close_channel(channel).await
     }
     .await;
     let _ = shared::amqp::timed("closing", connection.close(200, "declared".into())).await;

@@ -17,7 +17,7 @@ pub async fn declare(amqp_url: &str, topology: &Topology, orgs: &[OrgId]) -> any
         for org in orgs {
             topology.declare_change_feed(&channel, *org).await?;
         }
-        anyhow::Ok(())
+        shared::amqp::close_channel(channel).await
     }
     .await;
     let _ = timed("closing", connection.close(200, "declared".into())).await;

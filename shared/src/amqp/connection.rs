@@ -27,3 +27,10 @@ pub async fn connect(url: &str, name: &str) -> anyhow::Result<Connection> {
     )
     .await
 }
+
+/// Closes a short-lived channel before its connection is closed. A channel merely dropped
+/// then asks lapin to close it while the connection is already closing, which lapin logs as a
+/// connection error (`invalid channel state: Closing`) though nothing went wrong.
+pub async fn close_channel(channel: lapin::Channel) -> anyhow::Result<()> {
+    timed("closing the channel", channel.close(200, "done".into())).await
+}

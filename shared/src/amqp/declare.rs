@@ -5,7 +5,7 @@
 //! start): an event published before its consumer ever ran then waits in the consumer's queue
 //! instead of landing in `{prefix}.unrouted`.
 
-use super::connection::{connect, timed};
+use super::connection::{close_channel, connect, timed};
 use super::topology::Topology;
 use super::unrouted;
 
@@ -50,7 +50,7 @@ pub async fn declare_all(
                 .await?;
         }
         unrouted::report(&channel, topology).await?;
-        anyhow::Ok(())
+        close_channel(channel).await
     }
     .await;
     let _ = timed("closing", connection.close(200, "declared".into())).await;

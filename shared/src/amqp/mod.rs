@@ -11,7 +11,7 @@ mod records;
 mod topology;
 pub mod unrouted;
 
-pub use connection::{BROKER_CALL_TIMEOUT, connect, timed};
+pub use connection::{BROKER_CALL_TIMEOUT, close_channel, connect, timed};
 pub use declare::{ConsumerQueues, declare_all};
 pub use headers::{Headers, header_i64, header_str};
 pub use publisher::{

@@ -55,12 +55,16 @@ pub async fn watch(
             _ = ticks.tick() => {}
         }
         if link.is_none() {
-            link = open(&amqp_url).await.ok();
+            link = open(&amqp_url, &topology).await.ok();
         }
-        let Some((_, channel)) = &link else { continue };
+        let Some((connection, channel)) = &link else {
+            continue;
+        };
         if let Err(err) = report(channel, &topology).await {
             tracing::debug!(error = %format!("{err:#}"), "could not read the unrouted queue");
-            link = None; // a failed passive declare closes the channel: open a new one
+            // A failed passive declare closes the channel: open a new one next time.
+            let _ = timed("closing", connection.close(200, "reopening".into())).await;
+            link = None;
         }
     }
     if let Some((connection, _)) = link {
@@ -68,8 +72,22 @@ pub async fn watch(
     }
 }
 
-async fn open(amqp_url: &str) -> anyhow::Result<(lapin::Connection, Channel)> {
+/// A channel on which the unrouted queue exists: declared with the exchanges (idempotent, the
+/// topology's own arguments), so that a watch starting before the topology is declared does not
+/// see its passive declare refused (the broker closes the channel, and lapin logs an error).
+async fn open(amqp_url: &str, topology: &Topology) -> anyhow::Result<(lapin::Connection, Channel)> {
     let connection = connect(amqp_url, "partnernet unrouted watch").await?;
-    let channel = timed("opening a channel", connection.create_channel()).await?;
-    Ok((connection, channel))
+    let opened = async {
+        let channel = timed("opening a channel", connection.create_channel()).await?;
+        topology.declare_exchanges(&channel).await?;
+        anyhow::Ok(channel)
+    }
+    .await;
+    match opened {
+        Ok(channel) => Ok((connection, channel)),
+        Err(err) => {
+            let _ = timed("closing", connection.close(200, "failed".into())).await;
+            Err(err)
+        }
+    }
 }
