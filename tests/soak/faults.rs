@@ -102,6 +102,7 @@ async fn field_update_consumers(app: &TestApp) -> Option<u32> {
         )
         .await
         .ok();
+    let _ = shared::amqp::close_channel(channel).await;
     let _ = connection.close(200, "done".into()).await;
     declared.map(|q| q.consumer_count())
 }

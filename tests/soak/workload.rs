@@ -131,6 +131,7 @@ pub async fn purge_feeds(app: &TestApp, brokers: &[OrgBroker]) {
                 )
                 .await;
         }
+        let _ = shared::amqp::close_channel(channel).await;
     }
     let _ = connection.close(200, "done".into()).await;
 }

@@ -179,6 +179,7 @@ impl Drop for OrgBroker {
                         let _ = channel
                             .queue_delete(feed.as_str().into(), QueueDeleteOptions::default())
                             .await;
+                        let _ = shared::amqp::close_channel(channel).await;
                     }
                     let _ = connection.close(200, "clean".into()).await;
                 }
