@@ -5,33 +5,11 @@
 //! propagated twice.
 
 use crate::field_sync_support::{entries, linked, settled};
-use lapin::options::QueueBindOptions;
-use lapin::types::FieldTable;
+use crate::retired_bindings_support::{bind_as_an_older_version, bindings_from_events};
 use serde_json::{Map, json};
 use shared::message::Envelope;
 use shared::message::events::sync::{ChangeSource, ChangedBy, RecordChangedV1};
 use tests::TestApp;
-use tests::amqp::rabbitmqctl;
-
-/// The routing keys binding `queue` to the app's events exchange.
-pub(crate) fn bindings_from_events(app: &TestApp, queue: &str) -> Vec<String> {
-    let events = app.topology().events_exchange();
-    rabbitmqctl(&[
-        "list_bindings",
-        "-q",
-        "--no-table-headers",
-        "source_name",
-        "destination_name",
-        "routing_key",
-    ])
-    .lines()
-    .filter_map(|line| {
-        let mut columns = line.split('\t');
-        let (source, destination) = (columns.next()?, columns.next()?);
-        (source == events && destination == queue).then(|| columns.next().unwrap_or("").into())
-    })
-    .collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_a_change_left_in_the_retired_propagate_queue_is_propagated_and_its_bindings_go()
@@ -46,20 +24,7 @@ async fn field_sync_a_change_left_in_the_retired_propagate_queue_is_propagated_a
 
     // As an older version left the broker: the queue bound to every record change, and a
     // change of acc-1 published to it.
-    let connection = shared::amqp::connect(app.amqp_url(), "test: an older version")
-        .await
-        .expect("connected");
-    let channel = connection.create_channel().await.expect("a channel");
-    channel
-        .queue_bind(
-            queue.as_str().into(),
-            app.topology().events_exchange().as_str().into(),
-            "record.changed.v1.*".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .expect("bound");
+    let (connection, channel) = bind_as_an_older_version(&app, &queue, "record.changed.v1.*").await;
     assert_eq!(bindings_from_events(&app, &queue), ["record.changed.v1.*"]);
     let mut fields = Map::new();
     fields.insert("Name".into(), json!("Acme"));

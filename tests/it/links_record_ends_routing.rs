@@ -5,11 +5,9 @@
 //! nothing. Upgrading: the changes an older version queued for it are still handled, and every
 //! declare removes the old binding.
 
-use crate::field_sync_retired_consumer::bindings_from_events;
 use crate::field_sync_support::{delete, linked, patch, record_where};
 use crate::links_support::link_with_status;
-use lapin::options::QueueBindOptions;
-use lapin::types::FieldTable;
+use crate::retired_bindings_support::{bind_as_an_older_version, bindings_from_events};
 use serde_json::{Map, json};
 use shared::message::Envelope;
 use shared::message::events::sync::{ChangeSource, ChangedBy, RecordChangedV1};
@@ -38,8 +36,7 @@ async fn links_record_ends_takes_deletes_and_not_field_edits() {
     let app = TestApp::spawn().await;
     let l = linked(&app).await;
     let queue = app.topology().work_queue("sharing", "record_ends");
-    let mut bound = bindings_from_events(&app, &queue);
-    bound.sort();
+    let bound = bindings_from_events(&app, &queue);
     assert_eq!(
         bound,
         ["record.links_may_end.v1", "record.links_may_end.v1.*"]
@@ -91,20 +88,7 @@ async fn links_a_change_an_older_version_queued_for_record_ends_is_handled_and_i
 
     // As an older version left the broker: the queue bound to every record change, and
     // Globex's delete of its copy published to it as a `record.changed.v1`.
-    let connection = shared::amqp::connect(app.amqp_url(), "test: an older version")
-        .await
-        .expect("connected");
-    let channel = connection.create_channel().await.expect("a channel");
-    channel
-        .queue_bind(
-            queue.as_str().into(),
-            app.topology().events_exchange().as_str().into(),
-            "record.changed.v1.*".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .expect("bound");
+    let (connection, channel) = bind_as_an_older_version(&app, &queue, "record.changed.v1.*").await;
     let deleted = Envelope::new(
         l.n.p.globex.id,
         RecordChangedV1 {
@@ -137,8 +121,7 @@ async fn links_a_change_an_older_version_queued_for_record_ends_is_handled_and_i
     shared::consumer::declare(&channel, app.topology(), &spec)
         .await
         .expect("declared");
-    let mut bound = bindings_from_events(&app, &queue);
-    bound.sort();
+    let bound = bindings_from_events(&app, &queue);
     assert_eq!(
         bound,
         ["record.links_may_end.v1", "record.links_may_end.v1.*"]

@@ -77,6 +77,7 @@ mod records_ingest;
 mod records_ingest_batches;
 mod records_schemas;
 mod redelivery;
+mod retired_bindings_support;
 mod retries;
 mod roles_edit;
 mod roles_support;
