@@ -1,14 +1,21 @@
-//! The whole topology is declared at `partnernet migrate`, before any service runs.
+//! The whole topology is declared at `partnernet migrate`, before any service runs: every
+//! consumer's queue with all its bindings, so that an ordered event (published as `kind.vN.bN`)
+//! also waits in the queue of a consumer that has never run.
 
-use shared::amqp::Publisher;
+use serde_json::Map;
+use shared::amqp::{ConsumerQueues, Publisher, declare_all};
 use shared::ids::{ConnectionId, OrgId};
-use shared::message::Envelope;
 use shared::message::events::connection::InvitationSentV1;
+use shared::message::events::sync::{
+    ChangeSource, ChangedBy, RecordChangedV1, RecordLinksMayEndV1,
+};
+use shared::message::{Envelope, Message};
 use shared::testing::{eventually, unique_prefix};
 use std::collections::HashMap;
 use std::time::Duration;
 use tests::TestApp;
 use tests::amqp::queue_depth;
+use tests::probe;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_event_published_before_its_consumer_ever_ran_is_delivered_once_the_topology_was_declared_at_migrate()
@@ -56,5 +63,51 @@ async fn an_event_published_before_its_consumer_ever_ran_is_delivered_once_the_t
         Some(0),
         "nothing unrouted"
     );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ordered_event_waits_in_the_queue_of_a_consumer_that_never_ran() {
+    let app = TestApp::spawn().await;
+    // A consumer of an ordered type, declared as `partnernet migrate` does, and never run.
+    let queues = ConsumerQueues {
+        service: probe::SERVICE.into(),
+        consumer: probe::CONSUMER.into(),
+        routing_keys: vec![RecordLinksMayEndV1::routing_key()],
+        unbound_keys: Vec::new(),
+    };
+    declare_all(app.amqp_url(), app.topology(), &[queues])
+        .await
+        .expect("declared");
+    let work = app.topology().work_queue(probe::SERVICE, probe::CONSUMER);
+
+    let change = RecordChangedV1 {
+        object: "Account".into(),
+        record_id: "acc-1".into(),
+        version: 2,
+        deleted: true,
+        fields: Map::new(),
+        touched: false,
+        changed_by: ChangedBy::Org {
+            source: ChangeSource::Http,
+        },
+        changed_at: chrono::Utc::now(),
+    };
+    let event = Envelope::new(OrgId::new(), RecordLinksMayEndV1(change));
+    assert!(
+        shared::amqp::partitions::routing_key_for_envelope(&event).contains(".b"),
+        "published under a bucketed key"
+    );
+    app.publisher
+        .publish(app.topology(), &event)
+        .await
+        .expect("published");
+    let url = app.amqp_url().to_string();
+    eventually(
+        "the event in the never-run consumer's queue",
+        Duration::from_secs(20),
+        || async { (queue_depth(&url, &work).await? == 1).then_some(()) },
+    )
+    .await;
     app.stop().await;
 }
