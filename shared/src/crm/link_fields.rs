@@ -9,6 +9,8 @@
 //! every change: could it be one of those? A change that answers no (an ordinary field edit,
 //! most of field sync's traffic) never costs the sharing service a delivery.
 
+use super::{FieldType, ObjectDef};
+
 /// The fields, per standard object, whose value decides whether the record stays shared.
 const FLAGS: &[(&str, &str)] = &[
     ("Lead", "Status"),
@@ -29,6 +31,21 @@ pub fn may_end_links<'a>(
     deleted
         || changed
             .any(|field| is_lookup(field) || FLAGS.iter().any(|(o, f)| *o == object && *f == field))
+}
+
+/// [`may_end_links`], the lookups read from the record's object definition (`None`: unknown,
+/// no field is a lookup).
+pub fn may_end_links_of<'a>(
+    schema: Option<&ObjectDef>,
+    object: &str,
+    deleted: bool,
+    changed: impl Iterator<Item = &'a str>,
+) -> bool {
+    may_end_links(object, deleted, changed, |name| {
+        schema
+            .and_then(|s| s.field(name))
+            .is_some_and(|f| matches!(f.field_type, FieldType::Lookup { .. }))
+    })
 }
 
 #[cfg(test)]

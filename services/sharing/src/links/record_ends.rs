@@ -276,18 +276,11 @@ mod tests {
                     .any(|name| names_a_parent(object, name));
             assert!(acts, "{change:?}: no rule acts on it");
             let schema = shared::crm::standard::object(object);
-            let sent = shared::crm::link_fields::may_end_links(
+            let sent = shared::crm::link_fields::may_end_links_of(
+                schema.as_ref(),
                 object,
                 deleted,
                 change.fields.keys().map(String::as_str),
-                |name| {
-                    schema
-                        .as_ref()
-                        .and_then(|s| s.field(name))
-                        .is_some_and(|f| {
-                            matches!(f.field_type, shared::crm::FieldType::Lookup { .. })
-                        })
-                },
             );
             assert!(sent, "{change:?} acted on here but not sent by sync");
         }

@@ -4,23 +4,18 @@
 
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use shared::crm::link_fields::may_end_links;
-use shared::crm::{FieldType, ObjectDef};
+use shared::crm::ObjectDef;
+use shared::crm::link_fields::may_end_links_of;
 use shared::message::Envelope;
 use shared::message::events::sync::{RecordChangedV1, RecordLinksMayEndV1};
 
 /// Whether `change`, of a record of `schema`, may end or move its links.
 pub(crate) fn may_end(schema: Option<&ObjectDef>, change: &RecordChangedV1) -> bool {
-    let is_lookup = |name: &str| {
-        schema
-            .and_then(|s| s.field(name))
-            .is_some_and(|f| matches!(f.field_type, FieldType::Lookup { .. }))
-    };
-    may_end_links(
+    may_end_links_of(
+        schema,
         &change.object,
         change.deleted,
         change.fields.keys().map(String::as_str),
-        is_lookup,
     )
 }
 
