@@ -4,7 +4,7 @@
 //! stream and restarted each time. Each run counts lost, doubled and regressed updates, prints them, and expects
 //! 0 of each.
 
-use crate::field_sync_support::patch;
+use crate::field_sync_support::{patch, second_worker};
 use crate::links_support::{
     Net, forward, get_record, link_with_status, net, publish, record, subscribe,
 };
@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tests::TestApp;
 
-const WORKER: &str = env!("CARGO_BIN_EXE_sync-worker");
 const RECORDS: usize = 30;
 const ROUNDS: usize = 10;
 
@@ -215,41 +214,6 @@ async fn check(app: &TestApp, pairs: &[Pair], before: &[i64], label: &str) -> Co
         counts.regressed,
     );
     counts
-}
-
-/// Consumers of the sync service's field update queue.
-async fn consumers(app: &TestApp) -> Option<u32> {
-    use lapin::options::QueueDeclareOptions;
-    let queue = app.topology().work_queue("sync", "field_updates");
-    let connection = shared::amqp::connect(app.amqp_url(), "test consumers")
-        .await
-        .ok()?;
-    let channel = connection.create_channel().await.ok()?;
-    let declared = channel
-        .queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..QueueDeclareOptions::default()
-            },
-            lapin::types::FieldTable::default(),
-        )
-        .await
-        .ok();
-    let _ = connection.close(200, "done".into()).await;
-    declared.map(|q| q.consumer_count())
-}
-
-/// A `sync-worker` process beside the app, once its field update consumer is up.
-async fn second_worker(app: &TestApp) -> tokio::process::Child {
-    let worker = tests::steps::spawn_worker(app, WORKER, &[]);
-    eventually(
-        "two field update consumers",
-        Duration::from_secs(30),
-        || async { (consumers(app).await? >= 2).then_some(()) },
-    )
-    .await;
-    worker
 }
 
 async fn versions(app: &TestApp, pairs: &[Pair]) -> Vec<i64> {

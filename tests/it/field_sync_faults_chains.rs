@@ -3,7 +3,7 @@
 //! Acme's record). One change settles everywhere with a bounded number of `fields_updated`
 //! messages (counted as ledger rows: one per message sent) and never loops.
 
-use crate::field_sync_support::{connect, patch, record_where};
+use crate::field_sync_support::{connect, patch, record_where, second_worker};
 use crate::links_support::{Net, forward_one, link_with_status, net, publish, record, subscribe};
 use diesel_async::RunQueryDsl;
 use serde_json::json;
@@ -146,6 +146,8 @@ async fn one_change(app: &TestApp, c: &Chain, label: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_faults_chain_of_three_settles_in_two_messages() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let c = chain(&app).await;
     assert_eq!(one_change(&app, &c, "chain A→B→C").await, 2);
     app.stop().await;
@@ -154,6 +156,8 @@ async fn field_sync_faults_chain_of_three_settles_in_two_messages() {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_faults_ring_of_three_settles_and_never_loops() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let c = chain(&app).await;
     let n = &c.n;
     // Initech ↔ Acme, with Name flowing both ways over it.

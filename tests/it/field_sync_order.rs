@@ -2,7 +2,9 @@
 //! leave the newer value, a redelivered update changes nothing, and two orgs editing one field
 //! at once end with the same value.
 
-use crate::field_sync_support::{Linked, entries, linked, patch, record_where, settled};
+use crate::field_sync_support::{
+    Linked, entries, linked, patch, record_where, second_worker, settled,
+};
 use crate::links_support::get_record;
 use serde_json::{Value, json};
 use shared::ids::ConnectionId;
@@ -43,6 +45,8 @@ async fn publish(app: &TestApp, envelope: &Envelope<FieldsUpdatedV1>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_reordered_and_redelivered_updates_never_move_a_copy_back() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let l = linked(&app).await;
     let g = l.n.globex();
     let older = update(&l, "Older", 60_000);
@@ -96,6 +100,8 @@ async fn field_sync_reordered_and_redelivered_updates_never_move_a_copy_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_concurrent_edits_of_one_field_converge() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let l = linked(&app).await;
     let n = &l.n;
     for round in 0..3 {

@@ -3,7 +3,7 @@
 //! Connection User; only subscribed fields travel; a changed mapping counts from the next
 //! update; nothing goes over an inactive link.
 
-use crate::field_sync_support::{entries, linked, patch, record_where, settled};
+use crate::field_sync_support::{entries, linked, patch, record_where, second_worker, settled};
 use crate::links_support::{get_record, subscribe};
 use serde_json::json;
 use tests::TestApp;
@@ -11,6 +11,8 @@ use tests::TestApp;
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_updates_flow_both_ways_mapped_and_by_the_connection_user() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let l = linked(&app).await;
     let n = &l.n;
 
@@ -142,6 +144,8 @@ async fn field_sync_reads_the_mapping_in_force_at_the_next_update() {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_sends_nothing_over_an_inactive_link() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let l = linked(&app).await;
     let n = &l.n;
     // Stopping a link is another slice's route: the link row is made inactive directly.

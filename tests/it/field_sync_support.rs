@@ -280,3 +280,25 @@ pub async fn digest_items(app: &TestApp, connection: &str) -> Vec<i32> {
     .expect("the digest items");
     items.into_iter().map(|i| i.attempts).collect()
 }
+
+/// Consumers of the sync service's field update queue, every process's.
+pub async fn consumers(app: &TestApp) -> Option<u32> {
+    tests::amqp::consumer_count(
+        app.amqp_url(),
+        &app.topology().work_queue("sync", "field_updates"),
+    )
+    .await
+}
+
+/// A `sync-worker` process beside the app (killed when dropped), once its field update consumer
+/// is up: two sync workers then share the updates.
+pub async fn second_worker(app: &TestApp) -> tokio::process::Child {
+    let worker = tests::steps::spawn_worker(app, env!("CARGO_BIN_EXE_sync-worker"), &[]);
+    eventually(
+        "two field update consumers",
+        Duration::from_secs(30),
+        || async { (consumers(app).await? >= 2).then_some(()) },
+    )
+    .await;
+    worker
+}

@@ -85,26 +85,8 @@ impl Workers {
 
 /// Consumers of the sync service's field update queue (every process's).
 async fn field_update_consumers(app: &TestApp) -> Option<u32> {
-    use lapin::options::QueueDeclareOptions;
     let queue = app.topology().work_queue("sync", "field_updates");
-    let connection = shared::amqp::connect(app.amqp_url(), "soak consumers")
-        .await
-        .ok()?;
-    let channel = connection.create_channel().await.ok()?;
-    let declared = channel
-        .queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..QueueDeclareOptions::default()
-            },
-            lapin::types::FieldTable::default(),
-        )
-        .await
-        .ok();
-    let _ = shared::amqp::close_channel(channel).await;
-    let _ = connection.close(200, "done".into()).await;
-    declared.map(|q| q.consumer_count())
+    tests::amqp::consumer_count(app.amqp_url(), &queue).await
 }
 
 /// The management API, as the broker's administrator (the variables `scripts/test` sets).

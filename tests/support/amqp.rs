@@ -26,6 +26,27 @@ pub fn app_queues(app: &TestApp) -> Vec<String> {
 /// Messages ready in `queue` (not counting those delivered and unacknowledged); 0 for a queue
 /// that does not exist; `None` when RabbitMQ cannot be reached.
 pub async fn queue_depth(amqp_url: &str, queue: &str) -> Option<u32> {
+    Some(
+        passive_declare(amqp_url, queue)
+            .await?
+            .map(|q| q.message_count())
+            .unwrap_or(0),
+    )
+}
+
+/// Consumers of `queue`; 0 for a queue that does not exist; `None` when RabbitMQ cannot be
+/// reached.
+pub async fn consumer_count(amqp_url: &str, queue: &str) -> Option<u32> {
+    Some(
+        passive_declare(amqp_url, queue)
+            .await?
+            .map(|q| q.consumer_count())
+            .unwrap_or(0),
+    )
+}
+
+/// The queue as a passive declare answers it (`Some(None)`: no such queue).
+async fn passive_declare(amqp_url: &str, queue: &str) -> Option<Option<lapin::Queue>> {
     let connection = connect(amqp_url, "test queue depth").await.ok()?;
     let channel = timed("channel", connection.create_channel()).await.ok()?;
     let declared = timed(
@@ -42,7 +63,7 @@ pub async fn queue_depth(amqp_url: &str, queue: &str) -> Option<u32> {
     .await
     .ok();
     let _ = connection.close(200, "done".into()).await;
-    Some(declared.map(|q| q.message_count()).unwrap_or(0))
+    Some(declared)
 }
 
 /// The virtual host where tests may close every connection without touching other tests.
