@@ -11,7 +11,8 @@
 
 use crate::connections_support::history_kinds;
 use crate::field_sync_support::{
-    digest_items, entry_where, linked, lock_copy, patch, record_where, release, three_attempts,
+    THREE_ATTEMPTS, digest_items, entry_where, linked, lock_copy, patch, record_where, release,
+    second_worker_with, three_attempts,
 };
 use crate::sharing_support::call;
 use diesel_async::SimpleAsyncConnection;
@@ -25,6 +26,8 @@ use tests::TestApp;
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_exhausted_a_failure_injected_twice_resolves_on_the_third_attempt() {
     let app = three_attempts().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker_with(&app, &THREE_ATTEMPTS).await;
     let l = linked(&app).await;
     let n = &l.n;
 
@@ -74,6 +77,8 @@ async fn field_sync_exhausted_a_failure_injected_twice_resolves_on_the_third_att
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_exhausted_a_failure_that_never_clears_is_failed_reported_and_replayed() {
     let app = three_attempts().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker_with(&app, &THREE_ATTEMPTS).await;
     let l = linked(&app).await;
     let n = &l.n;
 

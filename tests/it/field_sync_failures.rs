@@ -2,7 +2,7 @@
 //! (one attempt, not retried, dead-lettered), the ledger says Failed with the reason, the copy
 //! keeps its value; the ledger lists it with `failed_only`, a page at a time, to the two orgs only.
 
-use crate::field_sync_support::{entries, ledger, linked, patch, settled};
+use crate::field_sync_support::{entries, ledger, linked, patch, second_worker, settled};
 use crate::links_support::{get_record, subscribe};
 use crate::sharing_support::call;
 use reqwest::Method;
@@ -15,6 +15,8 @@ use tests::TestApp;
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_a_refused_value_fails_at_once_in_the_ledger() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let l = linked(&app).await;
     let n = &l.n;
     // Globex takes Acme's Phone into a short text field of its own.

@@ -3,7 +3,7 @@
 //! the connection's history shows a `RecordUpdateFailed` entry with the copy's name and reason.
 
 use crate::connections_support::history_kinds;
-use crate::field_sync_support::{Linked, linked, patch, settled};
+use crate::field_sync_support::{Linked, linked, patch, second_worker, settled};
 use crate::links_support::subscribe;
 use crate::sharing_support::call;
 use reqwest::Method;
@@ -113,6 +113,8 @@ pub async fn remove_the_cause(app: &TestApp, l: &Linked) {
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_a_refused_update_is_in_the_connection_history() {
     let app = TestApp::spawn().await;
+    // Two sync workers share the updates: the app's and a `sync-worker` process.
+    let _worker = second_worker(&app).await;
     let l = linked(&app).await;
     let n = &l.n;
     refusing_code(&app, n).await;

@@ -215,13 +215,20 @@ pub async fn connect(
 /// Three attempts: retries after 500 ms and 3 s; a lock waited on for 500 ms at most.
 pub async fn three_attempts() -> TestApp {
     TestApp::spawn_with(|env| {
-        env.insert("DB_LOCK_TIMEOUT_MS".into(), "500".into());
-        env.insert("RETRY_INITIAL_MS".into(), "500".into());
-        env.insert("RETRY_MULTIPLIER".into(), "6".into());
-        env.insert("RETRY_COUNT".into(), "2".into());
+        for (name, value) in THREE_ATTEMPTS {
+            env.insert(name.into(), value.into());
+        }
     })
     .await
 }
+
+/// The settings of [`three_attempts`], for a second worker to run with.
+pub const THREE_ATTEMPTS: [(&str, &str); 4] = [
+    ("DB_LOCK_TIMEOUT_MS", "500"),
+    ("RETRY_INITIAL_MS", "500"),
+    ("RETRY_MULTIPLIER", "6"),
+    ("RETRY_COUNT", "2"),
+];
 
 /// A connection holding the copy's row lock (in an open transaction) until it is dropped or
 /// rolled back.
@@ -293,7 +300,12 @@ pub async fn consumers(app: &TestApp) -> Option<u32> {
 /// A `sync-worker` process beside the app (killed when dropped), once its field update consumer
 /// is up: two sync workers then share the updates.
 pub async fn second_worker(app: &TestApp) -> tokio::process::Child {
-    let worker = tests::steps::spawn_worker(app, env!("CARGO_BIN_EXE_sync-worker"), &[]);
+    second_worker_with(app, &[]).await
+}
+
+/// [`second_worker`], with settings of its own (those the app was given, say).
+pub async fn second_worker_with(app: &TestApp, env: &[(&str, &str)]) -> tokio::process::Child {
+    let worker = tests::steps::spawn_worker(app, env!("CARGO_BIN_EXE_sync-worker"), env);
     eventually(
         "two field update consumers",
         Duration::from_secs(30),
