@@ -3,7 +3,7 @@
 //! the connection's history shows a `RecordUpdateFailed` entry with the copy's name and reason.
 
 use crate::connections_support::history_kinds;
-use crate::field_sync_support::{Linked, linked, patch, second_worker, settled};
+use crate::field_sync_support::{Linked, digest_items, linked, patch, second_worker, settled};
 use crate::links_support::subscribe;
 use crate::sharing_support::call;
 use reqwest::Method;
@@ -111,7 +111,7 @@ pub async fn remove_the_cause(app: &TestApp, l: &Linked) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn field_sync_a_refused_update_is_in_the_connection_history() {
+async fn field_sync_a_refused_update_is_in_the_connection_history_and_the_digest() {
     let app = TestApp::spawn().await;
     // Two sync workers share the updates: the app's and a `sync-worker` process.
     let _worker = second_worker(&app).await;
@@ -157,5 +157,10 @@ async fn field_sync_a_refused_update_is_in_the_connection_history() {
         1,
         "{kinds:?}"
     );
+    // And one item, of one attempt, in the connection owner's sync-failure digest.
+    eventually("the digest item", Duration::from_secs(20), || async {
+        (digest_items(&app, &n.id).await == vec![1]).then_some(())
+    })
+    .await;
     app.stop().await;
 }
