@@ -8,8 +8,8 @@ use crate::field_sync_support::{entries, linked, settled};
 use crate::retired_bindings_support::{bind_as_an_older_version, bindings_from_events};
 use serde_json::{Map, json};
 use shared::message::Envelope;
-use shared::message::events::sync::{ChangeSource, ChangedBy, RecordChangedV1};
 use tests::TestApp;
+use tests::records::http_change;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn field_sync_a_change_left_in_the_retired_propagate_queue_is_propagated_and_its_bindings_go()
@@ -30,18 +30,7 @@ async fn field_sync_a_change_left_in_the_retired_propagate_queue_is_propagated_a
     fields.insert("Name".into(), json!("Acme"));
     let change = Envelope::new(
         l.n.p.acme.id,
-        RecordChangedV1 {
-            object: "Account".into(),
-            record_id: "acc-1".into(),
-            version: 1,
-            deleted: false,
-            fields,
-            touched: false,
-            changed_by: ChangedBy::Org {
-                source: ChangeSource::Http,
-            },
-            changed_at: chrono::Utc::now(),
-        },
+        http_change("Account", "acc-1", 1, Some(fields)),
     );
     app.publisher
         .publish(app.topology(), &change)

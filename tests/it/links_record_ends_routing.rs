@@ -8,10 +8,10 @@
 use crate::field_sync_support::{delete, linked, patch, record_where};
 use crate::links_support::link_with_status;
 use crate::retired_bindings_support::{bind_as_an_older_version, bindings_from_events};
-use serde_json::{Map, json};
+use serde_json::json;
 use shared::message::Envelope;
-use shared::message::events::sync::{ChangeSource, ChangedBy, RecordChangedV1};
 use tests::TestApp;
+use tests::records::http_change;
 
 /// `partnernet_messages_handled_total` of `queue`'s consumer, handled or duplicate.
 async fn taken_by(app: &TestApp, queue: &str) -> u64 {
@@ -89,21 +89,7 @@ async fn links_a_change_an_older_version_queued_for_record_ends_is_handled_and_i
     // As an older version left the broker: the queue bound to every record change, and
     // Globex's delete of its copy published to it as a `record.changed.v1`.
     let (connection, channel) = bind_as_an_older_version(&app, &queue, "record.changed.v1.*").await;
-    let deleted = Envelope::new(
-        l.n.p.globex.id,
-        RecordChangedV1 {
-            object: "Account".into(),
-            record_id: l.copy.clone(),
-            version: 9,
-            deleted: true,
-            fields: Map::new(),
-            touched: false,
-            changed_by: ChangedBy::Org {
-                source: ChangeSource::Http,
-            },
-            changed_at: chrono::Utc::now(),
-        },
-    );
+    let deleted = Envelope::new(l.n.p.globex.id, http_change("Account", &l.copy, 9, None));
     app.publisher
         .publish(app.topology(), &deleted)
         .await

@@ -2,13 +2,10 @@
 //! consumer's queue with all its bindings, so that an ordered event (published as `kind.vN.bN`)
 //! also waits in the queue of a consumer that has never run.
 
-use serde_json::Map;
 use shared::amqp::{ConsumerQueues, Publisher, declare_all};
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::events::connection::InvitationSentV1;
-use shared::message::events::sync::{
-    ChangeSource, ChangedBy, RecordChangedV1, RecordLinksMayEndV1,
-};
+use shared::message::events::sync::RecordLinksMayEndV1;
 use shared::message::{Envelope, Message};
 use shared::testing::{eventually, unique_prefix};
 use std::collections::HashMap;
@@ -16,6 +13,7 @@ use std::time::Duration;
 use tests::TestApp;
 use tests::amqp::queue_depth;
 use tests::probe;
+use tests::records::http_change;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_event_published_before_its_consumer_ever_ran_is_delivered_once_the_topology_was_declared_at_migrate()
@@ -81,18 +79,7 @@ async fn an_ordered_event_waits_in_the_queue_of_a_consumer_that_never_ran() {
         .expect("declared");
     let work = app.topology().work_queue(probe::SERVICE, probe::CONSUMER);
 
-    let change = RecordChangedV1 {
-        object: "Account".into(),
-        record_id: "acc-1".into(),
-        version: 2,
-        deleted: true,
-        fields: Map::new(),
-        touched: false,
-        changed_by: ChangedBy::Org {
-            source: ChangeSource::Http,
-        },
-        changed_at: chrono::Utc::now(),
-    };
+    let change = http_change("Account", "acc-1", 2, None);
     let event = Envelope::new(OrgId::new(), RecordLinksMayEndV1(change));
     assert!(
         shared::amqp::partitions::routing_key_for_envelope(&event).contains(".b"),

@@ -347,3 +347,25 @@ pub async fn sync_dead_letters(
     )
     .await
 }
+
+/// A `record.changed.v1` as sync publishes one for the org's own HTTP write: the `fields` that
+/// changed or, with `None`, the record deleted. For tests that publish a change themselves.
+pub fn http_change(
+    object: &str,
+    record_id: &str,
+    version: i64,
+    fields: Option<Map<String, Value>>,
+) -> RecordChangedV1 {
+    RecordChangedV1 {
+        object: object.into(),
+        record_id: record_id.into(),
+        version,
+        deleted: fields.is_none(),
+        fields: fields.unwrap_or_default(),
+        touched: false,
+        changed_by: shared::message::events::sync::ChangedBy::Org {
+            source: shared::message::events::sync::ChangeSource::Http,
+        },
+        changed_at: chrono::Utc::now(),
+    }
+}
