@@ -305,6 +305,7 @@ pub async fn second_worker(app: &TestApp) -> tokio::process::Child {
 
 /// [`second_worker`], with settings of its own (those the app was given, say).
 pub async fn second_worker_with(app: &TestApp, env: &[(&str, &str)]) -> tokio::process::Child {
+    app.expect_consumers_elsewhere();
     let worker = tests::steps::spawn_worker(app, env!("CARGO_BIN_EXE_sync-worker"), env);
     eventually(
         "two field update consumers",

@@ -221,6 +221,14 @@ pub fn delete_app_topology_blocking(app: &TestApp) {
 /// Runs `rabbitmqctl`, or the command in `RABBITMQCTL` (e.g. `docker compose exec -T rabbitmq
 /// rabbitmqctl` when the broker runs in a container).
 pub fn rabbitmqctl(args: &[&str]) -> String {
+    match try_rabbitmqctl(args) {
+        Ok(stdout) => stdout,
+        Err(error) => panic!("rabbitmqctl {args:?} failed: {error}"),
+    }
+}
+
+/// [`rabbitmqctl`], answering its error instead of panicking.
+fn try_rabbitmqctl(args: &[&str]) -> Result<String, String> {
     let command = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_string());
     let mut words = command.split_whitespace();
     let program = words.next().unwrap_or("rabbitmqctl");
@@ -228,11 +236,70 @@ pub fn rabbitmqctl(args: &[&str]) -> String {
         .args(words)
         .args(args)
         .output()
-        .expect("rabbitmqctl runs (the tests need it on PATH)");
-    assert!(
-        output.status.success(),
-        "rabbitmqctl {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+        .map_err(|error| format!("{program} does not run (the tests need it on PATH): {error}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Messages delivered and not yet acknowledged, summed over the queues whose names start with
+/// `prefix`, on the virtual host of `amqp_url`. A passive declare counts only the ready ones,
+/// and the management API's figures lag by seconds; `rabbitmqctl` asks the queues themselves.
+/// `None` when `rabbitmqctl` fails.
+pub async fn unacknowledged(amqp_url: &str, prefix: &str) -> Option<u64> {
+    let vhost = vhost_of(amqp_url);
+    let prefix = prefix.to_string();
+    tokio::task::spawn_blocking(move || {
+        let listed = try_rabbitmqctl(&[
+            "list_queues",
+            "-p",
+            &vhost,
+            "--quiet",
+            "--no-table-headers",
+            "name",
+            "messages_unacknowledged",
+        ])
+        .ok()?;
+        let mut total = 0;
+        for line in listed.lines() {
+            let mut columns = line.split_whitespace();
+            if let (Some(name), Some(count)) = (columns.next(), columns.next())
+                && name.starts_with(&prefix)
+            {
+                total += count.parse::<u64>().ok()?;
+            }
+        }
+        Some(total)
+    })
+    .await
+    .ok()?
+}
+
+/// The virtual host an AMQP URL names (`/` when it names none).
+fn vhost_of(amqp_url: &str) -> String {
+    let path = url::Url::parse(amqp_url)
+        .map(|url| url.path().trim_start_matches('/').to_string())
+        .unwrap_or_default();
+    let vhost = path.replace("%2f", "/").replace("%2F", "/");
+    if vhost.is_empty() {
+        "/".to_string()
+    } else {
+        vhost
+    }
+}
+
+#[cfg(test)]
+mod vhost_tests {
+    use super::vhost_of;
+
+    #[test]
+    fn the_vhost_is_read_from_the_url_path() {
+        assert_eq!(vhost_of("amqp://guest:guest@127.0.0.1:5672/%2f"), "/");
+        assert_eq!(vhost_of("amqp://guest:guest@127.0.0.1:5672"), "/");
+        assert_eq!(
+            vhost_of("amqp://u:p@host:5672/partnernet-chaos"),
+            "partnernet-chaos"
+        );
+    }
 }

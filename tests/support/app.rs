@@ -7,6 +7,7 @@ use shared::db::DbPool;
 use shared::service::{Platform, ServiceParts};
 use shared::testing::{SmtpSink, TestDatabase, eventually, unique_prefix};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -28,6 +29,9 @@ pub struct TestApp {
     server: Option<JoinHandle<anyhow::Result<()>>>,
     /// Whether `stop` already deleted the app's queues.
     cleaned: bool,
+    /// Whether processes other than this one consume the app's queues (see
+    /// [`TestApp::expect_consumers_elsewhere`]).
+    consumers_elsewhere: AtomicBool,
 }
 
 /// An org and its API key.
@@ -106,6 +110,7 @@ impl TestApp {
             shutdown,
             server: Some(server),
             cleaned: false,
+            consumers_elsewhere: AtomicBool::new(false),
         };
         app.wait_ready().await;
         app
@@ -241,26 +246,30 @@ impl TestApp {
         request.send().await.expect("the request is answered")
     }
 
+    /// Says that a process other than this one (a `sync-worker`, say) consumes this app's
+    /// queues: [`TestApp::wait_idle`] then also waits for the messages delivered and not yet
+    /// acknowledged, which only the broker sees.
+    pub fn expect_consumers_elsewhere(&self) {
+        self.consumers_elsewhere.store(true, Ordering::SeqCst);
+    }
+
     /// Runs until nothing is left to do: outbox empty, no message being handled, every queue of
     /// this app empty, no email due. Use it instead of sleeping.
     pub async fn wait_idle(&self) {
         let queues = crate::amqp::app_queues(self);
+        let elsewhere = AtomicBool::load(&self.consumers_elsewhere, Ordering::SeqCst);
         eventually("the app to become idle", Duration::from_secs(30), || {
             let queues = queues.clone();
             async move {
-                let mut conn = self.pool().get().await.ok()?;
-                let backlog: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "(SELECT count(*) FROM messaging.outbox) + \
-                     (SELECT count(*) FROM notification.emails WHERE status IN ('queued', 'sending', 'retrying'))",
-                ))
-                .get_result(&mut conn)
-                .await
-                .ok()?;
-                if backlog > 0 || self.platform.health.busy() > 0 {
+                if !self.nothing_waits(&queues).await? {
                     return None;
                 }
-                for queue in &queues {
-                    if crate::amqp::queue_depth(self.amqp_url(), queue).await? > 0 {
+                if elsewhere {
+                    // Another process may hold a delivery it has not committed yet; once it
+                    // has, its effect is in the outbox or a queue, so look at both again.
+                    let prefix = self.topology().prefix().to_string();
+                    let unacked = crate::amqp::unacknowledged(self.amqp_url(), &prefix).await?;
+                    if unacked > 0 || !self.nothing_waits(&queues).await? {
                         return None;
                     }
                 }
@@ -269,6 +278,28 @@ impl TestApp {
             }
         })
         .await;
+    }
+
+    /// Whether the outbox, the email queue, this process's consumers and the app's queues are
+    /// all empty; `None` when the database or RabbitMQ cannot be reached.
+    async fn nothing_waits(&self, queues: &[String]) -> Option<bool> {
+        let mut conn = self.pool().get().await.ok()?;
+        let backlog: i64 = diesel::dsl::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM messaging.outbox) + \
+             (SELECT count(*) FROM notification.emails WHERE status IN ('queued', 'sending', 'retrying'))",
+        ))
+        .get_result(&mut conn)
+        .await
+        .ok()?;
+        if backlog > 0 || self.platform.health.busy() > 0 {
+            return Some(false);
+        }
+        for queue in queues {
+            if crate::amqp::queue_depth(self.amqp_url(), queue).await? > 0 {
+                return Some(false);
+            }
+        }
+        Some(true)
     }
 
     /// Stops the app as SIGTERM would, waiting for in-flight work.
