@@ -248,7 +248,7 @@ fn try_rabbitmqctl(args: &[&str]) -> Result<String, String> {
 /// and the management API's figures lag by seconds; `rabbitmqctl` asks the queues themselves.
 /// `None` when `rabbitmqctl` fails.
 pub async fn unacknowledged(amqp_url: &str, prefix: &str) -> Option<u64> {
-    let vhost = vhost_of(amqp_url);
+    let vhost = partnernet::broker_users::vhost_of(amqp_url);
     let prefix = prefix.to_string();
     tokio::task::spawn_blocking(move || {
         let listed = try_rabbitmqctl(&[
@@ -274,32 +274,4 @@ pub async fn unacknowledged(amqp_url: &str, prefix: &str) -> Option<u64> {
     })
     .await
     .ok()?
-}
-
-/// The virtual host an AMQP URL names (`/` when it names none).
-fn vhost_of(amqp_url: &str) -> String {
-    let path = url::Url::parse(amqp_url)
-        .map(|url| url.path().trim_start_matches('/').to_string())
-        .unwrap_or_default();
-    let vhost = path.replace("%2f", "/").replace("%2F", "/");
-    if vhost.is_empty() {
-        "/".to_string()
-    } else {
-        vhost
-    }
-}
-
-#[cfg(test)]
-mod vhost_tests {
-    use super::vhost_of;
-
-    #[test]
-    fn the_vhost_is_read_from_the_url_path() {
-        assert_eq!(vhost_of("amqp://guest:guest@127.0.0.1:5672/%2f"), "/");
-        assert_eq!(vhost_of("amqp://guest:guest@127.0.0.1:5672"), "/");
-        assert_eq!(
-            vhost_of("amqp://u:p@host:5672/partnernet-chaos"),
-            "partnernet-chaos"
-        );
-    }
 }
