@@ -102,10 +102,16 @@ pub(crate) fn spawn_relay(
 
 /// Declares the probes' work queue and answers its name.
 pub(crate) async fn probe_queue(app: &TestApp) -> String {
+    probe_queue_bound_to(app, vec![ProbeV1::routing_key()]).await
+}
+
+/// Declares the probes' work queue bound to `routing_keys`, as `partnernet migrate` declares a
+/// consumer's (bucketed keys included), and answers its name.
+pub(crate) async fn probe_queue_bound_to(app: &TestApp, routing_keys: Vec<String>) -> String {
     let queue = ConsumerQueues {
         service: probe::SERVICE.into(),
         consumer: probe::CONSUMER.into(),
-        routing_keys: vec![ProbeV1::routing_key()],
+        routing_keys,
         unbound_keys: Vec::new(),
     };
     declare_all(app.amqp_url(), app.topology(), &[queue])

@@ -2,7 +2,8 @@
 //! consumer's queue with all its bindings, so that an ordered event (published as `kind.vN.bN`)
 //! also waits in the queue of a consumer that has never run.
 
-use shared::amqp::{ConsumerQueues, Publisher, declare_all};
+use crate::outbox_relay::probe_queue_bound_to;
+use shared::amqp::Publisher;
 use shared::ids::{ConnectionId, OrgId};
 use shared::message::events::connection::InvitationSentV1;
 use shared::message::events::sync::RecordLinksMayEndV1;
@@ -12,7 +13,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tests::TestApp;
 use tests::amqp::queue_depth;
-use tests::probe;
 use tests::records::http_change;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,16 +68,7 @@ async fn an_event_published_before_its_consumer_ever_ran_is_delivered_once_the_t
 async fn an_ordered_event_waits_in_the_queue_of_a_consumer_that_never_ran() {
     let app = TestApp::spawn().await;
     // A consumer of an ordered type, declared as `partnernet migrate` does, and never run.
-    let queues = ConsumerQueues {
-        service: probe::SERVICE.into(),
-        consumer: probe::CONSUMER.into(),
-        routing_keys: vec![RecordLinksMayEndV1::routing_key()],
-        unbound_keys: Vec::new(),
-    };
-    declare_all(app.amqp_url(), app.topology(), &[queues])
-        .await
-        .expect("declared");
-    let work = app.topology().work_queue(probe::SERVICE, probe::CONSUMER);
+    let work = probe_queue_bound_to(&app, vec![RecordLinksMayEndV1::routing_key()]).await;
 
     let change = http_change("Account", "acc-1", 2, None);
     let event = Envelope::new(OrgId::new(), RecordLinksMayEndV1(change));
