@@ -1,6 +1,8 @@
 //! Ordered lanes: messages with the same key take effect in queue order, once, while keys run
-//! concurrently, through transient failures and duplicate deliveries.
+//! concurrently, through transient failures and duplicate deliveries; a key stuck on a lock holds
+//! only itself.
 
+use diesel_async::SimpleAsyncConnection;
 use shared::testing::eventually;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -72,6 +74,83 @@ async fn each_key_takes_effect_once_in_queue_order_through_failures_and_duplicat
             (0..STEPS).collect::<Vec<_>>(),
             "key-{key} in queue order"
         );
+    }
+    assert!(steps::dead_letters(&app).await.is_empty());
+    stop.cancel();
+    let _ = handle.await;
+    app.stop().await;
+}
+
+/// One transaction per consumer runs on a steady flow (see `shared/src/consumer/lanes.rs`), but a
+/// batch stuck on a row lock must not hold other keys: the next lane starts beside it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_stuck_on_a_row_lock_holds_only_itself() {
+    // Lock waits of ten minutes: only another lane can let the other keys through meanwhile.
+    let app = TestApp::spawn_with(|env| {
+        for name in [
+            "DB_LOCK_TIMEOUT_MS",
+            "DB_STATEMENT_TIMEOUT_MS",
+            "HANDLER_TIMEOUT_MS",
+        ] {
+            env.insert(name.into(), "600000".into());
+        }
+    })
+    .await;
+    steps::create_tables(&app).await;
+    let log = Arc::new(StepLog::default());
+    let (stop, handle) = steps::start(&app, log.clone()).await;
+
+    let mut locker = app.pool().get().await.expect("a second connection");
+    locker
+        .batch_execute("BEGIN; SELECT n FROM step_lock WHERE id = 1 FOR UPDATE")
+        .await
+        .expect("row locked");
+    let mut first = StepV1::new("stuck", 0);
+    first.lock = true;
+    let stuck = steps::envelope(first);
+    steps::publish(&app, std::slice::from_ref(&stuck)).await;
+    let stuck_id = stuck.message_id.as_uuid();
+    eventually(
+        "the stuck step waiting on the lock",
+        Duration::from_secs(20),
+        || async { (log.tries(stuck_id) >= 1).then_some(()) },
+    )
+    .await;
+
+    // The stuck key's next step, then other keys, several rounds.
+    let mut others = Vec::new();
+    for seq in 0..3 {
+        for key in 0..KEYS {
+            others.push(steps::envelope(StepV1::new(&format!("key-{key}"), seq)));
+        }
+    }
+    steps::publish(&app, &[steps::envelope(StepV1::new("stuck", 1))]).await;
+    steps::publish(&app, &others).await;
+    let effects = eventually(
+        "every other key handled while the lock is held",
+        Duration::from_secs(60),
+        || async {
+            let effects = steps::effects(&app).await;
+            (effects.len() >= others.len()).then_some(effects)
+        },
+    )
+    .await;
+    assert!(
+        effects.iter().all(|(key, _, _)| key != "stuck"),
+        "the stuck key waits, its next step behind it: {effects:?}"
+    );
+    assert_eq!(log.tries(stuck_id), 1, "still in its first try");
+
+    locker.batch_execute("COMMIT").await.expect("lock released");
+    let effects = eventually("the stuck key handled", Duration::from_secs(30), || async {
+        let effects = steps::effects(&app).await;
+        (effects.len() == others.len() + 2).then_some(effects)
+    })
+    .await;
+    let by_key = steps::per_key(&effects);
+    assert_eq!(by_key["stuck"], vec![0, 1], "the stuck key in queue order");
+    for key in 0..KEYS {
+        assert_eq!(by_key[&format!("key-{key}")], vec![0, 1, 2]);
     }
     assert!(steps::dead_letters(&app).await.is_empty());
     stop.cancel();

@@ -4,8 +4,9 @@
 //! [`run`] does the rest:
 //! - consumes with an explicit prefetch; each delivery is admitted once (size limit, delivery
 //!   limit, decode, validation) or dead-lettered with the reason;
-//! - messages run in batches on up to `lanes` PostgreSQL connections at once; messages that
-//!   share an ordering key run one after another in queue order, other keys beside them;
+//! - messages run in batches, one at a time on a steady flow, and on up to `lanes` PostgreSQL
+//!   connections at once while batches are overdue (see `lanes.rs`); messages that share an
+//!   ordering key run one after another in queue order, other keys beside them;
 //! - a batch is one transaction (inbox rows for all, the effects, commit) and its acks follow the
 //!   commit; when one message fails, each message of the batch is tried alone, so only the
 //!   failing one is retried or dead-lettered; an [`IngestBatchHandler`] or a
@@ -24,6 +25,7 @@ mod batch;
 mod direct;
 mod handlers;
 mod item;
+mod lanes;
 mod republish;
 mod runner;
 mod scheduler;

@@ -2,6 +2,7 @@ use super::ConsumerSpec;
 use super::acks::Acks;
 use super::batch::{self, End, Report};
 use super::item::Item;
+use super::lanes::{LaneId, Lanes};
 use super::scheduler::Scheduler;
 use super::settings::ConsumerSettings;
 use super::settle::Shared;
@@ -79,7 +80,7 @@ pub async fn run(spec: ConsumerSpec, ctx: ConsumerContext, shutdown: Cancellatio
 }
 
 enum Event {
-    Batch(Report),
+    Batch(LaneId, Report),
     Wake(String),
 }
 
@@ -145,14 +146,14 @@ async fn session(
     );
     let mut scheduler: Scheduler<Item> = Scheduler::default();
     let mut tasks: JoinSet<Event> = JoinSet::new();
-    let mut running = 0usize;
+    let mut lanes = Lanes::new(settings.lanes);
     let mut linger_until: Option<tokio::time::Instant> = None;
     // A dead connection does not always end the stream: look at it now and then.
     let mut watchdog = tokio::time::interval(Duration::from_secs(2));
     // Republished messages carry this user; an org's publisher is then in `x-ingest-user`.
     let own_user = super::republish::broker_user(&ctx.amqp_url);
     loop {
-        while running < settings.lanes && scheduler.has_runnable() {
+        while scheduler.has_runnable() && lanes.may_start(tokio::time::Instant::now()) {
             if !settings.linger.is_zero() && scheduler.queued() < settings.batch_size {
                 let until = *linger_until
                     .get_or_insert_with(|| tokio::time::Instant::now() + settings.linger);
@@ -167,11 +168,17 @@ async fn session(
             // batches of 2-3 on 4 lanes (docs/benchmarks.md, "Record ingest").
             let share = scheduler.queued().clamp(1, settings.batch_size);
             let (items, keys) = scheduler.take(share);
-            running += 1;
+            let lane = lanes.start(tokio::time::Instant::now());
             let shared = shared.clone();
-            tasks.spawn(async move { Event::Batch(batch::run(shared, items, keys).await) });
+            tasks.spawn(async move { Event::Batch(lane, batch::run(shared, items, keys).await) });
         }
         let linger = linger_until;
+        // While messages wait for a lane: when the running batches will be overdue.
+        let look_again = if scheduler.has_runnable() {
+            lanes.next_look()
+        } else {
+            None
+        };
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => {
@@ -180,9 +187,10 @@ async fn session(
                 for tag in &tags {
                     let _ = timed("cancelling the consumer", shared.channel.channel().basic_cancel(tag.as_str().into(), BasicCancelOptions::default())).await;
                 }
+                let mut running = lanes.running();
                 while running > 0 {
                     match tasks.join_next().await {
-                        Some(Ok(Event::Batch(_))) | Some(Err(_)) => running -= 1,
+                        Some(Ok(Event::Batch(..))) | Some(Err(_)) => running -= 1,
                         Some(Ok(Event::Wake(_))) => {}
                         None => break,
                     }
@@ -200,8 +208,8 @@ async fn session(
                 match joined {
                     Err(err) => anyhow::bail!("a lane of the consumer failed: {err}"),
                     Ok(Event::Wake(key)) => scheduler.release(&key),
-                    Ok(Event::Batch(report)) => {
-                        running -= 1;
+                    Ok(Event::Batch(lane, report)) => {
+                        lanes.finish(lane, tokio::time::Instant::now());
                         for key in &report.keys {
                             if !report.deferred.iter().any(|d| &d.key == key) {
                                 scheduler.release(key);
@@ -227,6 +235,7 @@ async fn session(
                 shared.acks.flush_overdue().await?;
             }
             _ = async { if let Some(until) = linger { tokio::time::sleep_until(until).await } }, if linger.is_some() => {}
+            _ = async { if let Some(at) = look_again { tokio::time::sleep_until(at).await } }, if look_again.is_some() => {}
             next = deliveries.next() => {
                 let (source, delivery) = match next {
                     Some((source, Ok(delivery))) => (source, delivery),

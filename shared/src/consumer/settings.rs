@@ -2,7 +2,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `CONSUMER_LANES` | `4` | batches of one consumer handled at once (each on its own PostgreSQL connection) |
+//! | `CONSUMER_LANES` | `4` | most batches of one consumer handled at once (each on its own PostgreSQL connection); beyond the first, a lane starts only while every running batch is overdue (`lanes.rs`) |
 //! | `CONSUMER_BATCH` | `128` | most messages handled in one transaction |
 //! | `CONSUMER_LINGER_MS` | `0` | how long a batch may wait for more messages before it starts |
 //! | `HANDLER_TIMEOUT_MS` | `30000` | most time one batch's transaction may take; then it is a transient failure |
