@@ -27,8 +27,9 @@ fn records() -> usize {
 }
 
 /// Settings passed from the environment to the services, when set.
-const TUNING: [&str; 4] = [
+const TUNING: [&str; 5] = [
     "CONSUMER_LANES",
+    "CONSUMER_EAGER_LANES",
     "CONSUMER_BATCH",
     "CONSUMER_LINGER_MS",
     "AMQP_PREFETCH",

@@ -1,5 +1,6 @@
-//! How many batches of one consumer run at once. The first lane always runs; another starts only
-//! while every running batch is overdue, up to `CONSUMER_LANES`. Overdue: it has run longer than
+//! How many batches of one consumer run at once. The first `CONSUMER_EAGER_LANES` (1) start as
+//! soon as messages wait; another starts only while every running batch is overdue, up to
+//! `CONSUMER_LANES`. Overdue: it has run longer than
 //! four times the median of the last batches, and at least [`FLOOR`].
 //!
 //! Why not every lane at once: on a steady flow, lanes that start as soon as a delivery waits run
@@ -7,7 +8,8 @@
 //! cores, their backends then wait for a core with a transaction open. One transaction per
 //! consumer at a time takes what waits instead (fewer, larger transactions): on two cores that
 //! kept 15-25 % more field updates at a third of the latency (docs/benchmarks.md, "One lane per
-//! consumer on two cores"). Why lanes at all: a batch stuck on a row lock or a slow call is
+//! consumer on two cores"). A handler that makes a round trip per message rather than one
+//! statement per batch waits more than it works, and gains from eager lanes. Why lanes at all: a batch stuck on a row lock or a slow call is
 //! overdue soon, and the next lane starts beside it, so a slow key holds only itself.
 //! Pure bookkeeping, no I/O; the session loop passes the time.
 
@@ -26,6 +28,7 @@ pub(crate) type LaneId = u64;
 
 pub(crate) struct Lanes {
     max: usize,
+    eager: usize,
     running: Vec<(LaneId, Instant)>,
     recent: VecDeque<Duration>,
     patience: Duration,
@@ -33,9 +36,10 @@ pub(crate) struct Lanes {
 }
 
 impl Lanes {
-    pub fn new(max: usize) -> Self {
+    pub fn new(max: usize, eager: usize) -> Self {
         Self {
             max: max.max(1),
+            eager,
             running: Vec::new(),
             recent: VecDeque::with_capacity(RECENT),
             patience: FLOOR,
@@ -49,11 +53,16 @@ impl Lanes {
 
     /// Whether one more batch may start at `now`.
     pub fn may_start(&self, now: Instant) -> bool {
-        self.running.len() < self.max
-            && self
-                .running
-                .iter()
-                .all(|(_, started)| now.saturating_duration_since(*started) >= self.patience)
+        self.may_start_eagerly()
+            || self.running.len() < self.max
+                && self
+                    .running
+                    .iter()
+                    .all(|(_, started)| now.saturating_duration_since(*started) >= self.patience)
+    }
+
+    fn may_start_eagerly(&self) -> bool {
+        self.running.len() < self.max.min(self.eager)
     }
 
     pub fn start(&mut self, now: Instant) -> LaneId {
@@ -81,7 +90,7 @@ impl Lanes {
     /// When the running batches will all be overdue, if a lane is free: the session loop looks
     /// again then.
     pub fn next_look(&self) -> Option<Instant> {
-        if self.running.len() >= self.max {
+        if self.running.len() >= self.max || self.may_start_eagerly() {
             return None;
         }
         let latest = self.running.iter().map(|(_, started)| *started).max()?;
@@ -98,7 +107,7 @@ mod tests {
     #[test]
     fn a_second_lane_starts_only_once_the_running_batch_is_overdue() {
         let t0 = Instant::now();
-        let mut lanes = Lanes::new(4);
+        let mut lanes = Lanes::new(4, 1);
         assert!(lanes.may_start(t0), "the first lane always starts");
         let first = lanes.start(t0);
         assert!(!lanes.may_start(t0 + 49 * MS), "within the floor");
@@ -125,7 +134,7 @@ mod tests {
     #[test]
     fn patience_follows_the_median_of_recent_batches_and_ignores_one_outlier() {
         let t0 = Instant::now();
-        let mut lanes = Lanes::new(2);
+        let mut lanes = Lanes::new(2, 1);
         let mut now = t0;
         for took in [100, 100, 5_000, 100] {
             let id = lanes.start(now);
@@ -144,9 +153,21 @@ mod tests {
     }
 
     #[test]
+    fn eager_lanes_start_at_once_and_the_rest_wait_for_overdue_batches() {
+        let t0 = Instant::now();
+        let mut lanes = Lanes::new(3, 2);
+        lanes.start(t0);
+        assert!(lanes.may_start(t0), "the second lane is eager");
+        lanes.start(t0);
+        assert!(!lanes.may_start(t0 + 10 * MS));
+        assert_eq!(lanes.next_look(), Some(t0 + FLOOR));
+        assert!(lanes.may_start(t0 + FLOOR));
+    }
+
+    #[test]
     fn one_lane_runs_one_batch_at_a_time() {
         let t0 = Instant::now();
-        let mut lanes = Lanes::new(1);
+        let mut lanes = Lanes::new(1, 1);
         lanes.start(t0);
         assert!(!lanes.may_start(t0 + 3_600_000 * MS));
     }

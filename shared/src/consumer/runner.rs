@@ -141,12 +141,13 @@ async fn session(
         queue,
         prefetch = ctx.prefetch,
         lanes = settings.lanes,
+        eager_lanes = settings.eager_lanes,
         batch = settings.batch_size,
         "consuming"
     );
     let mut scheduler: Scheduler<Item> = Scheduler::default();
     let mut tasks: JoinSet<Event> = JoinSet::new();
-    let mut lanes = Lanes::new(settings.lanes);
+    let mut lanes = Lanes::new(settings.lanes, settings.eager_lanes);
     let mut linger_until: Option<tokio::time::Instant> = None;
     // A dead connection does not always end the stream: look at it now and then.
     let mut watchdog = tokio::time::interval(Duration::from_secs(2));

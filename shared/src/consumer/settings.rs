@@ -2,7 +2,8 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `CONSUMER_LANES` | `4` | most batches of one consumer handled at once (each on its own PostgreSQL connection); beyond the first, a lane starts only while every running batch is overdue (`lanes.rs`) |
+//! | `CONSUMER_LANES` | `4` | most batches of one consumer handled at once (each on its own PostgreSQL connection); beyond the eager ones, a lane starts only while every running batch is overdue (`lanes.rs`) |
+//! | `CONSUMER_EAGER_LANES` | `1` | lanes that start as soon as messages wait (at most `CONSUMER_LANES`); `CONSUMER_LANES` makes every lane eager, for handlers that make a round trip per message |
 //! | `CONSUMER_BATCH` | `128` | most messages handled in one transaction |
 //! | `CONSUMER_LINGER_MS` | `0` | how long a batch may wait for more messages before it starts |
 //! | `HANDLER_TIMEOUT_MS` | `30000` | most time one batch's transaction may take; then it is a transient failure |
@@ -17,6 +18,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerSettings {
     pub lanes: usize,
+    pub eager_lanes: usize,
     pub batch_size: usize,
     pub linger: Duration,
     pub handler_timeout: Duration,
@@ -30,6 +32,7 @@ impl Default for ConsumerSettings {
     fn default() -> Self {
         Self {
             lanes: 4,
+            eager_lanes: 1,
             batch_size: 128,
             linger: Duration::ZERO,
             handler_timeout: Duration::from_secs(30),
@@ -50,6 +53,7 @@ impl ConsumerSettings {
         };
         let settings = Self {
             lanes: src.parse_or("CONSUMER_LANES", d.lanes)?,
+            eager_lanes: src.parse_or("CONSUMER_EAGER_LANES", d.eager_lanes)?,
             batch_size: src.parse_or("CONSUMER_BATCH", d.batch_size)?,
             linger: ms("CONSUMER_LINGER_MS", d.linger)?,
             handler_timeout: ms("HANDLER_TIMEOUT_MS", d.handler_timeout)?,
@@ -60,6 +64,7 @@ impl ConsumerSettings {
         };
         for (name, value) in [
             ("CONSUMER_LANES", settings.lanes),
+            ("CONSUMER_EAGER_LANES", settings.eager_lanes),
             ("CONSUMER_BATCH", settings.batch_size),
             ("DELIVERY_LIMIT", settings.delivery_limit as usize),
         ] {

@@ -57,8 +57,9 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 /// Settings passed from the environment to the services, when set.
-const TUNING: [&str; 6] = [
+const TUNING: [&str; 7] = [
     "CONSUMER_LANES",
+    "CONSUMER_EAGER_LANES",
     "CONSUMER_BATCH",
     "CONSUMER_LINGER_MS",
     "AMQP_PREFETCH",
