@@ -60,16 +60,8 @@ async fn a_handler_stuck_on_a_row_lock_times_out_and_its_message_is_retried() {
     let log = Arc::new(StepLog::default());
     let (stop, handle) = steps::start(&app, log.clone()).await;
 
-    let mut locker = app.pool().get().await.expect("a second connection");
-    locker
-        .batch_execute("BEGIN; SELECT n FROM step_lock WHERE id = 1 FOR UPDATE")
-        .await
-        .expect("row locked");
-    let mut step = StepV1::new("a", 1);
-    step.lock = true;
-    let envelope = steps::envelope(step);
-    steps::publish(&app, std::slice::from_ref(&envelope)).await;
-    let id = envelope.message_id.as_uuid();
+    let mut locker = steps::hold_step_lock(&app).await;
+    let id = steps::publish_lock_step(&app, &log, "a", 1).await;
     eventually(
         "a second try after the lock timeout",
         Duration::from_secs(20),

@@ -100,22 +100,8 @@ async fn a_key_stuck_on_a_row_lock_holds_only_itself() {
     let log = Arc::new(StepLog::default());
     let (stop, handle) = steps::start(&app, log.clone()).await;
 
-    let mut locker = app.pool().get().await.expect("a second connection");
-    locker
-        .batch_execute("BEGIN; SELECT n FROM step_lock WHERE id = 1 FOR UPDATE")
-        .await
-        .expect("row locked");
-    let mut first = StepV1::new("stuck", 0);
-    first.lock = true;
-    let stuck = steps::envelope(first);
-    steps::publish(&app, std::slice::from_ref(&stuck)).await;
-    let stuck_id = stuck.message_id.as_uuid();
-    eventually(
-        "the stuck step waiting on the lock",
-        Duration::from_secs(20),
-        || async { (log.tries(stuck_id) >= 1).then_some(()) },
-    )
-    .await;
+    let mut locker = steps::hold_step_lock(&app).await;
+    let stuck_id = steps::publish_lock_step(&app, &log, "stuck", 0).await;
 
     // The stuck key's next step, then other keys, several rounds.
     let mut others = Vec::new();

@@ -258,6 +258,32 @@ pub fn spawn_worker(app: &TestApp, binary: &str, extra: &[(&str, &str)]) -> toki
     command.spawn().expect("the worker starts")
 }
 
+/// Locks `step_lock`'s row in a transaction left open on a connection of its own: a `lock` step
+/// then waits on it until the returned connection runs `COMMIT`.
+pub async fn hold_step_lock(app: &TestApp) -> shared::db::DbConn {
+    let mut locker = app.pool().get().await.expect("a second connection");
+    locker
+        .batch_execute("BEGIN; SELECT n FROM step_lock WHERE id = 1 FOR UPDATE")
+        .await
+        .expect("row locked");
+    locker
+}
+
+/// Publishes a `lock` step of `key` and waits until the handler has tried it (it is then waiting
+/// on the lock, or failing on it).
+pub async fn publish_lock_step(app: &TestApp, log: &StepLog, key: &str, seq: i64) -> uuid::Uuid {
+    let mut step = StepV1::new(key, seq);
+    step.lock = true;
+    let envelope = envelope(step);
+    publish(app, std::slice::from_ref(&envelope)).await;
+    let id = envelope.message_id.as_uuid();
+    shared::testing::eventually("the lock step tried", Duration::from_secs(20), || async {
+        (log.tries(id) >= 1).then_some(())
+    })
+    .await;
+    id
+}
+
 /// The tables the step handler writes (made by the test, not by a migration).
 pub async fn create_tables(app: &TestApp) {
     let mut conn = app.pool().get().await.expect("a connection");
