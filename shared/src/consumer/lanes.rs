@@ -1,7 +1,7 @@
 //! How many batches of one consumer run at once. The first `CONSUMER_EAGER_LANES` (1) start as
 //! soon as messages wait; another starts only while every running batch is overdue, up to
-//! `CONSUMER_LANES`. Overdue: it has run longer than
-//! four times the median of the last batches, and at least [`FLOOR`].
+//! `CONSUMER_LANES`. Overdue: it has run longer than four times the median of the last batches,
+//! and at least [`FLOOR`].
 //!
 //! Why not every lane at once: on a steady flow, lanes that start as soon as a delivery waits run
 //! many small transactions side by side; with PostgreSQL, RabbitMQ and the services on a few
@@ -9,8 +9,10 @@
 //! consumer at a time takes what waits instead (fewer, larger transactions): on two cores that
 //! kept 15-25 % more field updates at a third of the latency (docs/benchmarks.md, "One lane per
 //! consumer on two cores"). A handler that makes a round trip per message rather than one
-//! statement per batch waits more than it works, and gains from eager lanes. Why lanes at all: a batch stuck on a row lock or a slow call is
-//! overdue soon, and the next lane starts beside it, so a slow key holds only itself.
+//! statement per batch waits more than it works, and gains from eager lanes.
+//!
+//! Why lanes at all: a batch stuck on a row lock or a slow call is overdue soon, and the next
+//! lane starts beside it, so a slow key holds only itself.
 //! Pure bookkeeping, no I/O; the session loop passes the time.
 
 use std::collections::VecDeque;
