@@ -60,8 +60,10 @@ pub async fn enqueue_many<M: Message>(
     for envelope in envelopes {
         ids.push(envelope.message_id.as_uuid());
         keys.push(crate::amqp::partitions::routing_key_for_envelope(envelope));
+        // Straight to JSON text: a `serde_json::Value` tree first would allocate a map per
+        // object only to be written out again; PostgreSQL parses the text into JSONB either way.
         bodies.push(
-            serde_json::to_value(envelope)
+            serde_json::to_string(envelope)
                 .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
         );
     }
@@ -82,7 +84,8 @@ struct EnqueueMany<'a> {
     service: &'a str,
     ids: &'a [uuid::Uuid],
     keys: &'a [String],
-    bodies: &'a [serde_json::Value],
+    /// Each envelope's JSON text.
+    bodies: &'a [String],
 }
 
 impl diesel::query_builder::QueryId for EnqueueMany<'_> {
@@ -95,18 +98,18 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for EnqueueMany<'_> {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        use diesel::sql_types::{Array, Jsonb, Text, Uuid};
+        use diesel::sql_types::{Array, Text, Uuid};
         out.push_sql(
             "INSERT INTO messaging.outbox (service, message_id, routing_key, body) SELECT ",
         );
         out.push_bind_param::<Text, _>(self.service)?;
-        out.push_sql(", m.id, m.key, m.body FROM unnest(");
+        out.push_sql(", m.id, m.key, m.body::jsonb FROM unnest(");
         out.push_bind_param::<Array<Uuid>, _>(self.ids)?;
         out.push_sql("::uuid[], ");
         out.push_bind_param::<Array<Text>, _>(self.keys)?;
         out.push_sql("::text[], ");
-        out.push_bind_param::<Array<Jsonb>, _>(self.bodies)?;
-        out.push_sql("::jsonb[]) WITH ORDINALITY AS m(id, key, body, n) ORDER BY m.n");
+        out.push_bind_param::<Array<Text>, _>(self.bodies)?;
+        out.push_sql("::text[]) WITH ORDINALITY AS m(id, key, body, n) ORDER BY m.n");
         Ok(())
     }
 }

@@ -5,7 +5,8 @@
 //! another. Under load that lock was most of a writer's wait. So writers notify only while the
 //! relay is idle: a busy relay polls every [`BUSY_POLL`] and holds the service's *busy* advisory
 //! lock, which the outbox trigger probes before notifying (migration
-//! `2026-12-06-022201_outbox_notify_when_idle`).
+//! `2026-12-06-022201_outbox_notify_when_idle`; once per insert statement and service since
+//! `2026-12-07-022301_outbox_notify_per_statement`).
 //!
 //! Going idle must not strand a row: a writer that saw the relay busy, and so will not notify,
 //! may commit after the relay's last read. Every writer therefore holds the service's *writers*
