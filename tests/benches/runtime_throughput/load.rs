@@ -30,6 +30,15 @@ pub enum Load {
 }
 
 impl Load {
+    /// Its name in the `LOADS` setting.
+    pub fn key(self) -> &'static str {
+        match self {
+            Load::Live => "live",
+            Load::Drain => "drain",
+            Load::Rate(_) => "rate",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Load::Live => "live max",

@@ -9,7 +9,8 @@
 //! message (the relay is not running: only the write is measured). Three loads, as the baseline:
 //! live (publish as fast as confirms allow while consuming), drain (a backlog published first),
 //! and 2,000 messages/s offered (latency). `MESSAGES` (default 20000) and `RATE_MESSAGES`
-//! (default 10000) set the sizes. Latency is measured when the handler returns (before commit).
+//! (default 10000) set the sizes; `LOADS` (default `live,drain,rate`) and `OUTBOX` (default
+//! `off,on`) choose what runs, to profile one of them. Latency is measured when the handler returns (before commit).
 
 mod cpu;
 mod load;
@@ -23,10 +24,21 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// A comma-separated setting, as its items.
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .map(|item| item.trim().to_string())
+        .collect()
+}
+
 /// The baseline's figures for one load, from its JSON line.
 fn baseline(load: Load, n: usize) -> anyhow::Result<Outcome> {
+    // Where `scripts/bench-runtime` builds it, unless named.
     let binary = std::env::var("BASELINE_BIN").unwrap_or_else(|_| {
-        "/root/.cache/pn-target-h8a/baseline/release/sync-baseline-bench".to_string()
+        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+        format!("{target}/baseline/release/sync-baseline-bench")
     });
     let n = n.to_string();
     let mut args = vec![
@@ -86,10 +98,18 @@ async fn main() -> anyhow::Result<()> {
         "{:<14} {:<22} {:>10} {:>9} {:>9} {:>10} {:>15} {:>8}",
         "load", "who", "msgs/s", "p50 ms", "p99 ms", "cpu µs/msg", "rmq/pg/client", "ratio"
     );
+    let chosen_loads = env_list("LOADS", "live,drain,rate");
+    let outbox_modes: Vec<bool> = env_list("OUTBOX", "off,on")
+        .iter()
+        .map(|mode| mode == "on")
+        .collect();
     for (load, count) in loads {
+        if !chosen_loads.iter().any(|name| name == load.key()) {
+            continue;
+        }
         let base = baseline(load, count)?;
         base.print(load, "pipeline-raw", None);
-        for outbox in [false, true] {
+        for &outbox in &outbox_modes {
             let ours = load::partnernet(load, count, outbox).await?;
             let who = if outbox {
                 "partnernet +outbox"
