@@ -124,6 +124,48 @@ async fn a_row_committed_by_a_writer_that_saw_the_relay_busy_is_published_when_i
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_relay_is_woken_by_one_statement_of_many_rows() {
+    let app = TestApp::spawn().await;
+    let work = probe_queue(&app).await;
+    let stop = CancellationToken::new();
+    let relay = spawn_relay(&app, SERVICE, 0, IDLE_POLL, &stop);
+    let notified = count_notifications(&app, &stop).await;
+
+    // A first row, published, shows the relay running; then it goes idle (its poll: a minute).
+    let mut conn = app.pool().get().await.expect("a connection");
+    commit_row(&mut conn, 0).await;
+    assert_eq!(receive(&app, &work, 1).await, vec![0]);
+    eventually("the relay idle", Duration::from_secs(30), || async {
+        relay_busy(&app).await.filter(|busy| !busy)
+    })
+    .await;
+
+    // One transaction, one statement of 50 rows (the trigger runs once per statement): only
+    // its notification can wake the relay before the deadline of `receive`.
+    let before = AtomicUsize::load(&notified, Ordering::SeqCst);
+    let envelopes: Vec<_> = (1..=50)
+        .map(|n| Envelope::new(OrgId::new(), ProbeV1::ok(n)))
+        .collect();
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        shared::outbox::enqueue_many(conn, SERVICE, &envelopes).await
+    })
+    .await
+    .expect("the rows committed");
+    let mut received = receive(&app, &work, 50).await;
+    received.sort_unstable();
+    assert_eq!(received, (1..=50).collect::<Vec<i64>>(), "each row once");
+    eventually(
+        "the notification counted",
+        Duration::from_secs(10),
+        || async { (AtomicUsize::load(&notified, Ordering::SeqCst) > before).then_some(()) },
+    )
+    .await;
+    stop.cancel();
+    relay.await.expect("the relay stopped");
+    app.stop().await;
+}
+
 /// Whether the relay of [`SERVICE`] is busy; `None` if that cannot be read.
 async fn relay_busy(app: &TestApp) -> Option<bool> {
     let mut conn = app.pool().get().await.ok()?;

@@ -10,7 +10,8 @@
 //! live (publish as fast as confirms allow while consuming), drain (a backlog published first),
 //! and 2,000 messages/s offered (latency). `MESSAGES` (default 20000) and `RATE_MESSAGES`
 //! (default 10000) set the sizes; `LOADS` (default `live,drain,rate`) and `OUTBOX` (default
-//! `off,on`) choose what runs, to profile one of them. Latency is measured when the handler returns (before commit).
+//! `off,on`) choose what runs, to profile one of them. Latency is measured when the handler
+//! returns (before commit).
 
 mod cpu;
 mod load;
