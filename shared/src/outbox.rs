@@ -14,12 +14,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 diesel::table! {
-    messaging.outbox (id) {
+    messaging.outbox (service, id) {
         id -> Int8,
         service -> Text,
         message_id -> Uuid,
         routing_key -> Text,
-        body -> Jsonb,
+        body -> Json,
         created_at -> Timestamptz,
     }
 }
@@ -30,18 +30,7 @@ pub async fn enqueue<M: Message>(
     service: &str,
     envelope: &Envelope<M>,
 ) -> QueryResult<()> {
-    let body = serde_json::to_value(envelope)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::service.eq(service),
-            outbox::message_id.eq(envelope.message_id.as_uuid()),
-            outbox::routing_key.eq(crate::amqp::partitions::routing_key_for_envelope(envelope)),
-            outbox::body.eq(body),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+    enqueue_many(conn, service, std::slice::from_ref(envelope)).await
 }
 
 /// Adds `envelopes` to `service`'s outbox in one statement, in order (their ids, and so their
@@ -60,8 +49,7 @@ pub async fn enqueue_many<M: Message>(
     for envelope in envelopes {
         ids.push(envelope.message_id.as_uuid());
         keys.push(crate::amqp::partitions::routing_key_for_envelope(envelope));
-        // Straight to JSON text: a `serde_json::Value` tree first would allocate a map per
-        // object only to be written out again; PostgreSQL parses the text into JSONB either way.
+        // Straight to JSON text, stored as written (the column is `json`) and published as it is.
         bodies.push(
             serde_json::to_string(envelope)
                 .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?,
@@ -103,7 +91,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for EnqueueMany<'_> {
             "INSERT INTO messaging.outbox (service, message_id, routing_key, body) SELECT ",
         );
         out.push_bind_param::<Text, _>(self.service)?;
-        out.push_sql(", m.id, m.key, m.body::jsonb FROM unnest(");
+        out.push_sql(", m.id, m.key, m.body::json FROM unnest(");
         out.push_bind_param::<Array<Uuid>, _>(self.ids)?;
         out.push_sql("::uuid[], ");
         out.push_bind_param::<Array<Text>, _>(self.keys)?;
