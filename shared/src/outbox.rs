@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 diesel::table! {
-    messaging.outbox (service, id) {
+    messaging.outbox (id) {
         id -> Int8,
         service -> Text,
         message_id -> Uuid,

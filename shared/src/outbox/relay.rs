@@ -323,14 +323,9 @@ pub async fn publish_pending(
             };
             session.settle(sent.pending).await?;
             let mut conn = pool.get().await?;
-            // By the primary key, (service, id).
-            diesel::delete(
-                outbox::table
-                    .filter(outbox::service.eq(service))
-                    .filter(outbox::id.eq_any(&sent.ids)),
-            )
-            .execute(&mut conn)
-            .await?;
+            diesel::delete(outbox::table.filter(outbox::id.eq_any(&sent.ids)))
+                .execute(&mut conn)
+                .await?;
             metrics::counter!("partnernet_outbox_published_total", "service" => service.to_string())
                 .increment(sent.ids.len() as u64);
             published += sent.ids.len();
