@@ -11,6 +11,7 @@
 //! - [`db`]: the diesel-async pool and the migration runner;
 //! - [`http`]: problem+json errors, API-key authentication, health, readiness and metrics;
 //! - [`identity`]: orgs, users and API keys;
+//! - [`strict_json`]: JSON read as the contracts write it (a struct is an object, not an array);
 //! - [`service`]: how a service's parts are started, served and stopped.
 
 pub mod amqp;
@@ -34,6 +35,7 @@ pub mod roles;
 pub mod sealed_link;
 pub mod service;
 pub mod shutdown;
+pub mod strict_json;
 pub mod telemetry;
 pub mod validate;
 pub mod web;

@@ -32,11 +32,26 @@ async fn malformed_messages_are_dead_lettered_with_their_reason_and_the_worker_k
     let mut unknown_version = serde_json::to_value(&good).expect("JSON");
     unknown_version["message_id"] = json!(uuid::Uuid::new_v4());
     unknown_version["version"] = json!(99);
+    // serde alone would fill a struct from an array, field by field; the contract says object.
+    let mut positional = serde_json::to_value(&good).expect("JSON");
+    positional["message_id"] = json!(uuid::Uuid::new_v4());
+    positional["payload"] = [
+        "connection_id",
+        "inviter_org_name",
+        "contact_name",
+        "contact_email",
+        "accept_url",
+        "expires_at",
+    ]
+    .into_iter()
+    .map(|field| positional["payload"][field].clone())
+    .collect();
 
     let bad_bodies: Vec<Vec<u8>> = vec![
         b"{not json".to_vec(),
         serde_json::to_vec(&wrong_type).expect("JSON"),
         serde_json::to_vec(&unknown_version).expect("JSON"),
+        serde_json::to_vec(&positional).expect("JSON"),
     ];
     for body in &bad_bodies {
         app.publisher
@@ -55,11 +70,11 @@ async fn malformed_messages_are_dead_lettered_with_their_reason_and_the_worker_k
         || async { app.smtp.received_by("cy@globex.example").into_iter().next() },
     )
     .await;
-    let letters = eventually("three dead letters", Duration::from_secs(20), || async {
+    let letters = eventually("four dead letters", Duration::from_secs(20), || async {
         let letters = dead_letters::list(app.amqp_url(), app.topology(), "notification", 10)
             .await
             .ok()?;
-        (letters.len() == 3).then_some(letters)
+        (letters.len() == bad_bodies.len()).then_some(letters)
     })
     .await;
     // Bad messages are handled on whichever lane is free: their dead letters come in any order.

@@ -59,6 +59,17 @@ async fn bad_requests_get_a_problem_naming_the_field_and_unknown_keys_get_401() 
             Some("owner_user_id"),
         ),
         (json!({}), 422, Some("contact")),
+        // An array in place of an object is refused, not read field by field.
+        (
+            json!({ "contact": ["Ann", "ann@initech.example"], "owner_user_id": owner }),
+            422,
+            Some("contact"),
+        ),
+        (
+            json!([{ "name": "Ann", "email": "ann@initech.example" }, null, owner]),
+            422,
+            Some("."),
+        ),
     ];
     for (body, status, field) in cases {
         let (got, problem) = problem(app.post("/v1/connections", key, &body).await).await;

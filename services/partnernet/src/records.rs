@@ -126,7 +126,7 @@ fn ndjson_records(reader: impl Read + 'static) -> impl Iterator<Item = Parsed> {
                 field: None,
                 reason: format!("reading: {e}"),
             })?;
-            serde_json::from_str::<BulkRecord>(&line).map_err(|e| BulkFailure {
+            shared::strict_json::from_str::<BulkRecord>(&line).map_err(|e| BulkFailure {
                 line: 0,
                 field: None,
                 reason: format!("not a record: {e}"),

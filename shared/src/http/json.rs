@@ -1,4 +1,5 @@
 use super::problem::ApiError;
+use crate::strict_json::ObjectsOnly;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, Request};
@@ -60,29 +61,36 @@ pub fn is_json_media_type(value: &str) -> bool {
         && (subtype == "json" || (subtype.ends_with("+json") && subtype.len() > 5))
 }
 
-/// Deserializes `bytes`, turning serde's error into the field it is about.
+/// Deserializes `bytes` (a struct only from an object: see [`crate::strict_json`]), turning
+/// serde's error into the field it is about.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::malformed(inner.to_string());
-        }
-        let message = inner.to_string();
-        let field = match missing_field(&message) {
-            Some(missing) if path == "." => missing.to_string(),
-            Some(missing) => format!("{path}.{missing}"),
-            None => path,
-        };
-        // serde appends " at line L column C"; the field name says more.
-        let detail = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
-        ApiError::invalid_field(field, detail)
-    })
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(ObjectsOnly(&mut de)).map_err(field_error)?;
+    // Like serde_json::from_slice: a document with something after it is not one document.
+    de.end().map_err(|e| ApiError::malformed(e.to_string()))?;
+    Ok(value)
+}
+
+/// serde's error, named by the path of the field it is about.
+fn field_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::malformed(inner.to_string());
+    }
+    let message = inner.to_string();
+    let field = match missing_field(&message) {
+        Some(missing) if path == "." => missing.to_string(),
+        Some(missing) => format!("{path}.{missing}"),
+        None => path,
+    };
+    // serde appends " at line L column C"; the field name says more.
+    let detail = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    ApiError::invalid_field(field, detail)
 }
 
 fn missing_field(message: &str) -> Option<&str> {
@@ -143,6 +151,20 @@ mod tests {
         ] {
             assert!(!is_json_media_type(refused), "{refused:?}");
         }
+    }
+
+    #[test]
+    fn an_array_for_an_object_is_refused_with_its_path() {
+        let top = parse::<Contact>(br#"["Ann", "a@b.c"]"#).expect_err("an array");
+        assert_eq!(top.status().as_u16(), 422);
+        let nested = parse::<Invite>(br#"{"contact": ["Ann", "a@b.c"]}"#).expect_err("nested");
+        assert_eq!(nested.problem().field.as_deref(), Some("contact"));
+    }
+
+    #[test]
+    fn something_after_the_document_is_a_400() {
+        let err = parse::<Contact>(br#"{"name": "Ann", "email": "a@b.c"} {}"#).expect_err("two");
+        assert_eq!(err.status().as_u16(), 400);
     }
 
     #[test]

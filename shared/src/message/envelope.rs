@@ -64,7 +64,7 @@ impl<M: Message> Envelope<M> {
     /// Decodes a body known to hold an `M`, checking kind and version.
     /// Parses once on the happy path; only a failure parses the head again to say why.
     pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        let parsed = serde_json::from_slice::<Self>(body);
+        let parsed = crate::strict_json::from_slice::<Self>(body);
         let head = match &parsed {
             Ok(envelope) => (envelope.kind.as_str(), envelope.version),
             Err(_) => {
@@ -106,7 +106,7 @@ pub struct EnvelopeHead {
 
 impl EnvelopeHead {
     pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        serde_json::from_slice(body).map_err(|e| DecodeError::BadEnvelope(e.to_string()))
+        crate::strict_json::from_slice(body).map_err(|e| DecodeError::BadEnvelope(e.to_string()))
     }
 
     pub fn routing_key(&self) -> String {

@@ -4,6 +4,7 @@
 use super::document::ConfigDocument;
 use super::problems::{ImportError, Problem};
 use serde_json::Value;
+use shared::strict_json::ObjectsOnly;
 
 /// The document's syntax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,7 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<ConfigDocument, ImportError
             "the document must be a mapping with `version: 1`".to_string(),
         ));
     }
-    serde_path_to_error::deserialize(&value).map_err(|err| {
+    serde_path_to_error::deserialize(ObjectsOnly(&value)).map_err(|err| {
         let path = named_path(&value, err.path());
         let message = err.into_inner().to_string();
         ImportError::Invalid(vec![Problem::new(path, message)])

@@ -103,7 +103,7 @@ fn parse(number: u64, raw: &[u8]) -> Option<Parsed> {
         return None;
     }
     Some(
-        serde_json::from_slice::<BulkRecord>(text).map_err(|e| BulkFailure {
+        shared::strict_json::from_slice::<BulkRecord>(text).map_err(|e| BulkFailure {
             line: number,
             field: None,
             reason: format!("not a record: {e}"),
