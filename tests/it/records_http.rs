@@ -145,6 +145,16 @@ async fn records_are_created_read_listed_changed_and_deleted_over_http() {
     .await;
     assert_eq!(rest["records"].as_array().map(Vec::len), Some(1));
     assert!(rest["next_after"].is_null());
+    // A cursor no record id could be (a NUL byte) is refused, naming it.
+    let (status, refused) = send(
+        &app,
+        M::GET,
+        "/v1/records/Account?after=A%00",
+        &acme.key,
+        None,
+    )
+    .await;
+    assert_eq!((status, refused["field"].clone()), (422, json!("after")));
 
     let response = app.delete("/v1/records/Account/A-1", &acme.key).await;
     assert_eq!(response.status(), 204);

@@ -364,12 +364,18 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid_field("limit", "must be 1 to 500"));
     }
+    // The cursor is a record id: the same rules (a NUL byte, which PostgreSQL cannot hold, is 422).
+    let after = query
+        .after
+        .as_deref()
+        .map(|id| key("after", id))
+        .transpose()?;
     let mut conn = state.pool.get().await?;
     let rows = read::page(
         &mut conn,
         principal.org_id,
         &object,
-        query.after.as_deref(),
+        after.as_deref(),
         limit + 1,
     )
     .await?;
