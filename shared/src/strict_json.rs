@@ -267,7 +267,6 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CheckedVariant<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
 
     #[derive(Debug, PartialEq, Deserialize)]
     struct Role {
@@ -341,7 +340,7 @@ mod tests {
     }
 
     fn team_with(part: &str) -> String {
-        let mut fields = vec![
+        let fields = [
             (r#""lead""#, r#""lead": {"role_id": null}"#),
             (r#""members""#, r#""members": []"#),
             (r#""pair""#, r#""pair": [1, "x"]"#),
@@ -351,7 +350,6 @@ mod tests {
         .into_iter()
         .map(|(key, field)| if part.starts_with(key) { part } else { field })
         .collect::<Vec<_>>();
-        fields.dedup();
         format!("{{{}}}", fields.join(", "))
     }
 }
