@@ -6,9 +6,12 @@
 //! an array wherever a struct (or a struct variant) is expected, at any depth. Arrays stay welcome
 //! where a sequence is expected (`Vec`, tuples).
 //!
-//! Left as serde has them: values that serde buffers before it knows their type (untagged and
-//! internally tagged enums, `#[serde(flatten)]`) are read from that buffer, not through the
-//! wrapper.
+//! Values that serde buffers before it knows their type (untagged and internally tagged enums,
+//! `#[serde(flatten)]`) are read from that buffer, not through the wrapper: serde's reader of an
+//! internally tagged enum takes `["org", "amqp"]` (tag first) for `{"kind": "org", "source":
+//! "amqp"}`. A field of such a type names [`tagged_object`] as its `deserialize_with`, which reads
+//! a JSON object first. (`flatten` reads from an object anyway, and the types flattened today hold
+//! no struct inside.)
 
 use serde::Deserialize;
 use serde::de::{
@@ -29,6 +32,18 @@ pub fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> serde_json::Res
 /// [`from_slice`] for text.
 pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> serde_json::Result<T> {
     from_slice(text.as_bytes())
+}
+
+/// For a field whose type serde reads from a buffer (an internally tagged enum): the value must be
+/// a JSON object, then it is read with structs as objects only. Use it as
+/// `#[serde(deserialize_with = "crate::strict_json::tagged_object")]`.
+pub fn tagged_object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let object = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    T::deserialize(ObjectsOnly(serde_json::Value::Object(object))).map_err(de::Error::custom)
 }
 
 /// A deserializer that refuses an array where a struct is expected; see the module's doc.
@@ -337,6 +352,35 @@ mod tests {
     #[test]
     fn trailing_characters_are_refused() {
         assert!(from_str::<Role>(r#"{"role_id": null} x"#).is_err());
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum Author {
+        Org { source: String },
+        Partner { id: u8 },
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Change {
+        #[serde(deserialize_with = "tagged_object")]
+        by: Author,
+    }
+
+    #[test]
+    fn an_internally_tagged_field_is_read_from_an_object_only() {
+        let tag_first = r#"["org", "amqp"]"#;
+        assert!(
+            serde_json::from_str::<Author>(tag_first).is_ok(),
+            "serde's tagged reader alone takes an array"
+        );
+        let change: Change =
+            from_str(r#"{"by": {"kind": "partner", "id": 7}}"#).expect("an object");
+        assert_eq!(change.by, Author::Partner { id: 7 });
+        let err = from_str::<Change>(&format!(r#"{{"by": {tag_first}}}"#)).expect_err("an array");
+        assert!(err.to_string().contains("expected a map"), "{err}");
+        let unknown = from_str::<Change>(r#"{"by": {"kind": "nobody"}}"#).expect_err("no variant");
+        assert!(unknown.to_string().contains("nobody"), "{unknown}");
     }
 
     fn team_with(part: &str) -> String {

@@ -77,6 +77,8 @@ pub struct RecordChangedV1 {
     /// applied): a new version and last-modified, `fields` empty.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub touched: bool,
+    // Read from a JSON object only: serde's tagged reader alone would take `["org", "amqp"]`.
+    #[serde(deserialize_with = "crate::strict_json::tagged_object")]
     pub changed_by: ChangedBy,
     pub changed_at: DateTime<Utc>,
 }
@@ -108,5 +110,48 @@ impl Message for RecordLinksMayEndV1 {
 
     fn order_key(&self) -> Option<String> {
         self.0.order_key()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::OrgId;
+    use crate::message::{DecodeError, Envelope};
+
+    fn change() -> Envelope<RecordLinksMayEndV1> {
+        Envelope::new(
+            OrgId::new(),
+            RecordLinksMayEndV1(RecordChangedV1 {
+                object: "Account".into(),
+                record_id: "a1".into(),
+                version: 2,
+                deleted: true,
+                fields: Default::default(),
+                touched: false,
+                changed_by: ChangedBy::Org {
+                    source: ChangeSource::Amqp,
+                },
+                changed_at: Utc::now(),
+            }),
+        )
+    }
+
+    #[test]
+    fn who_changed_a_record_is_read_from_an_object_only() {
+        let good = change();
+        let body = serde_json::to_vec(&good).expect("JSON");
+        let decoded = Envelope::<RecordLinksMayEndV1>::decode(&body).expect("as written");
+        assert_eq!(decoded.payload, good.payload);
+
+        let mut tag_first = serde_json::to_value(&good).expect("JSON");
+        tag_first["payload"]["changed_by"] = serde_json::json!(["org", "amqp"]);
+        let body = serde_json::to_vec(&tag_first).expect("JSON");
+        match Envelope::<RecordLinksMayEndV1>::decode(&body) {
+            Err(DecodeError::BadPayload { reason, .. }) => {
+                assert!(reason.contains("expected a map"), "{reason}")
+            }
+            other => panic!("expected a bad payload, got {other:?}"),
+        }
     }
 }
