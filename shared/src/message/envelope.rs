@@ -42,10 +42,17 @@ impl<M: Message> Envelope<M> {
     /// A message caused by `cause`: same correlation id, and its trace continued (or linked,
     /// when handled in a batch: see `shared::telemetry::trace_context`).
     pub fn caused_by(org_id: OrgId, payload: M, cause: &EnvelopeHead) -> Self {
+        // Built field by field: `..Self::new(..)` would mint a correlation id and a whole new
+        // trace only to drop them, and handlers call this once per message they send.
         Self {
+            message_id: MessageId::new(),
+            kind: M::KIND.to_string(),
+            version: M::VERSION,
+            occurred_at: Utc::now(),
+            org_id,
             correlation_id: cause.correlation_id,
             traceparent: traceparent::for_next_hop(&cause.traceparent),
-            ..Self::new(org_id, payload)
+            payload,
         }
     }
 
@@ -133,4 +140,32 @@ pub enum DecodeError {
         message_type: String,
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::events::record::RecordDeleteV1;
+
+    fn delete() -> RecordDeleteV1 {
+        RecordDeleteV1 {
+            object: "Account".into(),
+            record_id: "a1".into(),
+        }
+    }
+
+    #[test]
+    fn a_caused_message_continues_its_cause_and_is_a_message_of_its_own() {
+        let cause = Envelope::new(OrgId::new(), delete());
+        let org = OrgId::new();
+        let caused = Envelope::caused_by(org, delete(), &cause.head());
+        assert_ne!(caused.message_id, cause.message_id);
+        assert_eq!(caused.correlation_id, cause.correlation_id);
+        assert_eq!(caused.org_id, org);
+        assert_eq!((caused.kind.as_str(), caused.version), ("record.delete", 1));
+        // Same trace id, a parent id of its own.
+        assert_eq!(caused.traceparent[..35], cause.traceparent[..35]);
+        assert_ne!(caused.traceparent, cause.traceparent);
+        assert!(caused.occurred_at >= cause.occurred_at);
+    }
 }

@@ -25,23 +25,52 @@ pub fn new_traceparent() -> String {
     let mut span = [0u8; 8];
     rng.fill_bytes(&mut trace);
     rng.fill_bytes(&mut span);
-    format!("00-{}-{}-01", hex(&trace), hex(&span))
+    let mut value = String::with_capacity(LENGTH);
+    value.push_str("00-");
+    push_hex(&mut value, &trace);
+    value.push('-');
+    push_hex(&mut value, &span);
+    value.push_str("-01");
+    value
 }
 
 /// The same trace, with a new parent id: the next hop of a message chain.
 pub fn child_of(parent: &str) -> String {
-    match parent.split('-').collect::<Vec<_>>().as_slice() {
-        ["00", trace, _, flags] if trace.len() == 32 => {
+    let mut parts = parent.split('-');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some("00"), Some(trace), Some(_), Some(flags), None) if trace.len() == 32 => {
             let mut span = [0u8; 8];
             rand::rng().fill_bytes(&mut span);
-            format!("00-{trace}-{}-{flags}", hex(&span))
+            let mut value = String::with_capacity(LENGTH);
+            value.push_str("00-");
+            value.push_str(trace);
+            value.push('-');
+            push_hex(&mut value, &span);
+            value.push('-');
+            value.push_str(flags);
+            value
         }
         _ => new_traceparent(),
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// `00-` + 32 + `-` + 16 + `-01`.
+const LENGTH: usize = 55;
+
+/// Lower-case hex, written in place (one allocation per value instead of one per byte: a
+/// handler mints one for every message it sends).
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
 }
 
 #[cfg(test)]
@@ -55,5 +84,31 @@ mod tests {
         assert_eq!(parent.len(), 55);
         assert_eq!(parent[3..35], child[3..35]);
         assert_ne!(parent, child);
+        assert_eq!(child.len(), 55);
+        assert!(
+            parent.starts_with("00-") && parent.ends_with("-01"),
+            "{parent}"
+        );
+        assert!(
+            child.split('-').all(|part| part
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())),
+            "{child}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_parent_starts_a_new_trace() {
+        let trace = "0af7651916cd43dd8448eb211c80319c";
+        for parent in [
+            String::new(),
+            "00-abc-def-01".to_string(),
+            format!("01-{trace}-b7ad6b7169203331-01"),
+            format!("00-{trace}-b7ad6b7169203331-01-extra"),
+        ] {
+            let child = child_of(&parent);
+            assert_eq!(child.len(), 55, "{parent}");
+            assert!(!child.contains(trace), "{parent} gave {child}");
+        }
     }
 }
