@@ -5,6 +5,7 @@
 //! confirms and deletes them. A crash between publish and delete publishes a row twice, which
 //! the consumers' inboxes absorb: at-least-once on the wire, exactly-once in effect.
 
+mod id_runs;
 mod idle;
 pub use idle::relay_is_busy;
 mod relay;
@@ -116,4 +117,4 @@ pub fn component_name(service: &str) -> String {
     format!("outbox relay {service}")
 }
 
-pub use relay::{publish_pending, relay};
+pub use relay::{publish_pending, read_unsent, relay};

@@ -69,6 +69,7 @@ mod notifications;
 mod org_admin_scope;
 mod outbox_relay;
 mod outbox_relay_idle;
+mod outbox_relay_reads;
 mod records_broker_users;
 mod records_bulk;
 mod records_change_feed;

@@ -17,6 +17,7 @@
 //! - **Errors back off and recover.** The pause doubles on each failure, up to 5 s, and returns
 //!   to the poll interval at the first success.
 
+use super::id_runs::IdRuns;
 use super::{component_name, idle, outbox};
 use crate::amqp::{PendingConfirms, Publisher, Topology};
 use crate::db::DbPool;
@@ -284,28 +285,10 @@ pub async fn publish_pending(
     let mut in_flight: VecDeque<Sent> = VecDeque::with_capacity(IN_FLIGHT);
     let mut published = 0;
     loop {
-        // Skip the rows in flight, not every row below the highest id sent: a row that commits
-        // late with a lower id must still be read, and before any later row of its key (whose
-        // writer could only insert it after that row had committed).
-        let sending: Vec<i64> = in_flight
-            .iter()
-            .flat_map(|sent| sent.ids.iter().copied())
-            .collect();
-        let rows: Vec<(i64, String, String)> = {
+        let rows = {
             let mut conn = pool.get().await?;
-            outbox::table
-                .filter(outbox::service.eq(service))
-                .filter(outbox::id.ne_all(&sending))
-                .order(outbox::id)
-                // The stored JSON as text, published as it is (no decode and re-encode per row).
-                .select((
-                    outbox::id,
-                    outbox::routing_key,
-                    diesel::dsl::sql::<diesel::sql_types::Text>("body::text"),
-                ))
-                .limit(BATCH)
-                .load(&mut conn)
-                .await?
+            let sending = in_flight.iter().flat_map(|sent| sent.ids.iter().copied());
+            read_unsent(&mut conn, service, sending, BATCH).await?
         };
         let full = rows.len() as i64 == BATCH;
         if !rows.is_empty() {
@@ -334,6 +317,44 @@ pub async fn publish_pending(
             return Ok(published);
         }
     }
+}
+
+/// The first `limit` rows of `service`'s outbox in `id` order, skipping the rows `in_flight`:
+/// `(id, routing key, body as stored)`.
+///
+/// Only the rows in flight are skipped, not every row below the highest id sent: a row that
+/// commits late with a lower id must still be read, and before any later row of its key (whose
+/// writer could only insert it after that row had committed).
+pub async fn read_unsent(
+    conn: &mut AsyncPgConnection,
+    service: &str,
+    in_flight: impl IntoIterator<Item = i64>,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    use diesel::sql_types::{Array, BigInt, Bool, Text};
+    let runs = IdRuns::of(in_flight);
+    outbox::table
+        .filter(outbox::service.eq(service))
+        .filter(
+            diesel::dsl::sql::<Bool>(
+                "NOT (id <@ (SELECT coalesce(range_agg(int8range(s, e, '[]')), \
+                 '{}'::int8multirange) FROM unnest(",
+            )
+            .bind::<Array<BigInt>, _>(runs.starts)
+            .sql(", ")
+            .bind::<Array<BigInt>, _>(runs.ends)
+            .sql(") AS sent(s, e)))"),
+        )
+        .order(outbox::id)
+        // The stored JSON as text, published as it is (no decode and re-encode per row).
+        .select((
+            outbox::id,
+            outbox::routing_key,
+            diesel::dsl::sql::<Text>("body::text"),
+        ))
+        .limit(limit)
+        .load(conn)
+        .await
 }
 
 fn next_pause(pause: Duration, poll: Duration) -> Duration {
