@@ -84,9 +84,13 @@ async fn settle(
     items: Vec<Item>,
     deferred: &mut Vec<Deferred>,
 ) -> anyhow::Result<End> {
-    let (refused, work): (Vec<Item>, Vec<Item>) = items
-        .into_iter()
-        .partition(|item| matches!(item.work, Work::Refuse(_)));
+    let is_refused = |item: &Item| matches!(item.work, Work::Refuse(_));
+    // Refusals are rare: without one, the batch is not moved item by item into a new Vec.
+    let (refused, work): (Vec<Item>, Vec<Item>) = if items.iter().any(is_refused) {
+        items.into_iter().partition(is_refused)
+    } else {
+        (Vec::new(), items)
+    };
     for item in &refused {
         if let Work::Refuse(reason) = &item.work {
             dead_letter(shared, item, reason).await?;

@@ -37,7 +37,12 @@ impl<T: Keyed> Scheduler<T> {
             self.unordered.push_back(item);
             return;
         };
-        let queue = self.keyed.entry(key.clone()).or_default();
+        // Most keys hold one message at a time: room for one, not the default four (an item is
+        // large, and the spare room would be allocated for every key).
+        let queue = self
+            .keyed
+            .entry(key.clone())
+            .or_insert_with(|| VecDeque::with_capacity(1));
         queue.push_back(item);
         if queue.len() == 1 && !self.held.contains(&key) {
             self.ready.push_back(key);
@@ -56,7 +61,8 @@ impl<T: Keyed> Scheduler<T> {
     /// Up to `max` runnable messages, and the keys now held until [`Scheduler::release`].
     /// A key's messages come out together, in queue order.
     pub fn take(&mut self, max: usize) -> (Vec<T>, Vec<String>) {
-        let mut items = Vec::new();
+        // Sized once: growing by doubling would copy every (large) item again.
+        let mut items = Vec::with_capacity(max.min(self.queued));
         let mut keys = Vec::new();
         while items.len() < max {
             if let Some(key) = self.ready.pop_front() {
