@@ -44,11 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let n = records();
     // The consumer's tuning may be tried from the environment (the test app reads a map).
     let app = TestApp::spawn_with(|env| {
-        for name in TUNING {
-            if let Ok(value) = std::env::var(name) {
-                env.insert(name.to_string(), value);
-            }
-        }
+        tests::bench_env::apply(env, &TUNING);
     })
     .await;
     let acme = app.create_org("Bench Corp").await;

@@ -3,6 +3,7 @@
 
 pub mod amqp;
 pub mod app;
+pub mod bench_env;
 pub mod browser;
 pub mod email;
 pub mod events;

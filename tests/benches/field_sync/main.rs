@@ -57,14 +57,13 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 /// Settings passed from the environment to the services, when set.
-const TUNING: [&str; 7] = [
+const TUNING: [&str; 6] = [
     "CONSUMER_LANES",
     "CONSUMER_EAGER_LANES",
     "CONSUMER_BATCH",
     "CONSUMER_LINGER_MS",
     "AMQP_PREFETCH",
     "DB_POOL_SIZE",
-    "OUTBOX_POLL_MS",
 ];
 
 /// How long no ledger row may move before a phase gives up waiting.
@@ -157,11 +156,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let app = TestApp::spawn_with(|env| {
-        for name in TUNING {
-            if let Ok(value) = std::env::var(name) {
-                env.insert(name.to_string(), value);
-            }
-        }
+        tests::bench_env::apply(env, &TUNING);
         // The drain phase holds the copies' row locks while its backlog builds up.
         for name in [
             "DB_LOCK_TIMEOUT_MS",
