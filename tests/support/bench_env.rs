@@ -8,19 +8,17 @@
 
 use std::collections::HashMap;
 
-/// The services' defaults for the pollers a test app speeds up (`docs/operations.md`).
-const DEPLOYED_POLLING: [(&str, &str); 2] = [("EMAIL_POLL_MS", "200"), ("OUTBOX_POLL_MS", "100")];
+/// The pollers a test app speeds up. Left unset, each service applies its own default
+/// (`docs/operations.md`).
+const TEST_POLLING: [&str; 2] = ["EMAIL_POLL_MS", "OUTBOX_POLL_MS"];
 
-/// Sets the deployed pollers' intervals, then each of `tuning` that the bench's own environment
-/// sets (a value there wins over both).
+/// Drops the test app's polling intervals, then sets each of `tuning` and of the pollers that
+/// the bench's own environment sets.
 pub fn apply(env: &mut HashMap<String, String>, tuning: &[&str]) {
-    for (name, value) in DEPLOYED_POLLING {
-        env.insert(name.to_string(), value.to_string());
+    for name in TEST_POLLING {
+        env.remove(name);
     }
-    for name in tuning
-        .iter()
-        .chain(DEPLOYED_POLLING.iter().map(|(name, _)| name))
-    {
+    for name in tuning.iter().chain(TEST_POLLING.iter()) {
         if let Ok(value) = std::env::var(name) {
             env.insert(name.to_string(), value);
         }
