@@ -73,6 +73,7 @@ mod outbox_relay_reads;
 mod records_broker_users;
 mod records_bulk;
 mod records_change_feed;
+mod records_hot_updates;
 mod records_http;
 mod records_ingest;
 mod records_ingest_batches;

@@ -36,10 +36,16 @@
 //! `RATE × RATE_SECS` messages. Settings of the services (`CONSUMER_LANES`, `CONSUMER_BATCH`,
 //! `CONSUMER_LINGER_MS`, `AMQP_PREFETCH`, `DB_POOL_SIZE`, `OUTBOX_POLL_MS`) are passed on when
 //! set. `SKIP_BASELINE=1` skips the baseline (ratios then read NaN).
+//!
+//! The profile at the end: CPU per update of this process, PostgreSQL and RabbitMQ; this
+//! process's threads; `pg_stat_activity` sampled during the 2,000/s phase; the stages'
+//! latencies; and the rows each table gained, changed (with the share of HOT updates) and lost
+//! per update, live and at 2,000/s (`table_writes`).
 
 mod baseline;
 mod load;
 mod profile;
+mod table_writes;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use load::{Ingest, Percentiles, Progress, settle, settle_quiet, stages, timings, unix_micros};
@@ -180,6 +186,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Live.
     let (cpu0, threads0) = (Cpu::now(), profile::threads());
+    let tables0 = table_writes::Snapshot::take(&app.db.url).await?;
     let start = unix_micros();
     ingest.fast("live", updates, &sources).await?;
     let published = (unix_micros() - start) as f64 / 1e6;
@@ -187,6 +194,9 @@ async fn main() -> anyhow::Result<()> {
     let live_rate = per_second(&live, start);
     let live_cpu = Cpu::now().since(cpu0);
     let live_threads = profile::threads_since(&threads0);
+    let live_tables = table_writes::Snapshot::take(&app.db.url)
+        .await?
+        .since(&tables0);
     println!(
         "live: {} of {updates} settled ({} superseded, {} failed) in {:.1}s (publishing took {published:.1}s): {live_rate:.0}/s",
         live.settled,
@@ -206,12 +216,16 @@ async fn main() -> anyhow::Result<()> {
     // 2,000/s offered.
     let sampler = Sampler::start(&app.db.url).await?;
     let (cpu0, threads0) = (Cpu::now(), profile::threads());
+    let tables0 = table_writes::Snapshot::take(&app.db.url).await?;
     let start = unix_micros();
     ingest.paced("rate", rate_n, rate as f64, &sources).await?;
     let offered_for = (unix_micros() - start) as f64 / 1e6;
     let at_rate = settle(&app, b, "rate", rate_n, STALL).await?;
     let rate_cpu = Cpu::now().since(cpu0);
     let rate_threads = profile::threads_since(&threads0);
+    let rate_tables = table_writes::Snapshot::take(&app.db.url)
+        .await?
+        .since(&tables0);
     let sampled = sampler.finish().await?;
     let rate_stages = stages(&timings(&app, b, "rate").await?);
     println!(
@@ -338,6 +352,8 @@ async fn main() -> anyhow::Result<()> {
         at_rate.settled,
         &rate_threads,
     );
+    table_writes::print("live", &live_tables, live.settled);
+    table_writes::print(&format!("{rate}/s"), &rate_tables, at_rate.settled);
     println!(
         "  stages (publish stamp -> propagation's transaction (ledger queued_at) -> apply (finished_at)):"
     );

@@ -1,0 +1,1 @@
+ALTER TABLE sync.ledger RESET (fillfactor);
