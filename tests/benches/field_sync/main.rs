@@ -39,8 +39,8 @@
 //!
 //! The profile at the end: CPU per update of this process, PostgreSQL and RabbitMQ; this
 //! process's threads; `pg_stat_activity` sampled during the 2,000/s phase; the stages'
-//! latencies; and the rows each table gained, changed (with the share of HOT updates) and lost
-//! per update, live and at 2,000/s (`table_writes`).
+//! latencies; and the WAL written and the rows each table gained, changed (with the share of HOT
+//! updates) and lost per update, live and at 2,000/s (`table_writes`).
 
 mod baseline;
 mod load;
