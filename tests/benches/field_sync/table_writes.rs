@@ -2,9 +2,10 @@
 //! were HOT: written on the same page with no index entry) and deletes, from
 //! `pg_stat_user_tables`, and the WAL the whole server wrote (`pg_stat_wal`: other databases'
 //! writes count too), between two snapshots. A non-HOT update writes a new entry in every
-//! index of its table; a HOT one in none. The counters lag a backend's commit by up to a second
-//! (PostgreSQL flushes a backend's counts at most once a second), so the shares are exact and the
-//! per-update counts a little low.
+//! index of its table; a HOT one in none. The counters lag a backend's commit: PostgreSQL
+//! flushes a backend's counts at most once a second, and up to 10 s later when the flush is
+//! contended. So a phase's last counts may be missing: the per-update figures can read a little
+//! low, and the HOT shares are those of the updates counted.
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
