@@ -70,6 +70,7 @@ mod org_admin_scope;
 mod outbox_relay;
 mod outbox_relay_idle;
 mod outbox_relay_reads;
+mod outbox_relay_statistics;
 mod records_broker_users;
 mod records_bulk;
 mod records_change_feed;
