@@ -35,7 +35,9 @@
 //! `BASELINE_N` (60000) sizes the baseline's live and prefill runs; its rate run takes
 //! `RATE × RATE_SECS` messages. Settings of the services (`CONSUMER_LANES`, `CONSUMER_BATCH`,
 //! `CONSUMER_LINGER_MS`, `AMQP_PREFETCH`, `DB_POOL_SIZE`, `OUTBOX_POLL_MS`) are passed on when
-//! set. `SKIP_BASELINE=1` skips the baseline (ratios then read NaN).
+//! set. `SKIP_BASELINE=1` skips the baseline (ratios then read NaN). `ANALYZE=1` takes the
+//! database's statistics after the set-up, while the outbox is empty: it reproduces the plan
+//! hazard of `docs/benchmarks.md`, "Statistics taken while the outbox is empty".
 //!
 //! The profile at the end: CPU per update of this process, PostgreSQL and RabbitMQ; this
 //! process's threads; `pg_stat_activity` sampled during the 2,000/s phase; the stages'
@@ -182,7 +184,14 @@ async fn main() -> anyhow::Result<()> {
     let ingest = Ingest::open(&app, a, &broker).await?;
     ingest.fast("warm", records, &sources).await?;
     settle(&app, b, "warm", records, STALL).await?;
-    println!("set up: {records} linked records, warm-up of one update each settled");
+    let analyzed = std::env::var("ANALYZE").is_ok_and(|v| v == "1");
+    if analyzed {
+        analyze(&app.db.url).await?;
+    }
+    println!(
+        "set up: {records} linked records, warm-up of one update each settled{}",
+        if analyzed { ", statistics taken" } else { "" }
+    );
 
     // Live.
     let (cpu0, threads0) = (Cpu::now(), profile::threads());
@@ -520,4 +529,13 @@ async fn drain(
     let progress = settle(app, b, "drain", n, STALL).await?;
     let rate = per_second(&progress, released);
     Ok((progress, rate, depth))
+}
+
+/// `ANALYZE` of the whole database, as autovacuum may take it at any moment: here after the
+/// set-up, with every table the set-up wrote analyzed and the outbox empty.
+async fn analyze(database_url: &str) -> anyhow::Result<()> {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    conn.batch_execute("ANALYZE").await?;
+    Ok(())
 }
