@@ -1,7 +1,7 @@
 //! The relay's deletes stay index range scans whatever PostgreSQL's statistics say. Autovacuum
 //! may analyze the outbox at a moment it is empty; PostgreSQL then plans it as holding no rows
 //! however many arrive, and a delete by `id = ANY` alone read a whole index per batch (the field
-//! sync bench's `ANALYZE=1`: the relay fell from ~1,900 to 400–1,000 updates/s kept). Against
+//! sync bench's `ANALYZE=1`: 550–1,000 updates/s kept at 2,000/s, against 1,830–1,950). Against
 //! real servers: the outbox analyzed empty, 20,000 rows relayed, the index pages read counted.
 
 use diesel::QueryableByName;
@@ -73,10 +73,13 @@ async fn outbox_relay_deletes_read_only_their_range_when_the_outbox_was_analyzed
         .await
         .expect("a connection");
 
-    // The outbox analyzed while empty, with pages left by rows since deleted.
+    // The outbox analyzed while empty, with pages left by rows since deleted. Autovacuum is off
+    // for the outbox of this test's own database: analyzing it again after the refill would
+    // correct the estimate, and the test would pass whatever the delete does.
     fill(&mut conn).await;
     conn.batch_execute(&format!(
-        "DELETE FROM messaging.outbox WHERE service = '{SERVICE}'; ANALYZE messaging.outbox"
+        "ALTER TABLE messaging.outbox SET (autovacuum_enabled = false); \
+         DELETE FROM messaging.outbox WHERE service = '{SERVICE}'; ANALYZE messaging.outbox"
     ))
     .await
     .expect("emptied and analyzed");
